@@ -1,0 +1,292 @@
+//! The dhcpstats configuration file (SPEC §5): YAML under one root key
+//! `dhcpstats:`, read with serde-saphyr into strict types (unknown keys and
+//! wrong types are errors that name the key and the file), then checked and
+//! resolved into a [`Config`] whose paths are absolute.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// Where the configuration is looked for when `--config` is not given.
+pub const ENV_VAR: &str = "DHCPSTATS_CONFIG_FILE";
+pub const DEFAULT_PATH: &str = "/etc/dhcp/dhcpstats.yml";
+
+/// Largest configuration file read (it is a dozen lines).
+const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileRoot {
+    dhcpstats: RawConfig,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    #[serde(default)]
+    debug: bool,
+    listen: String,
+    auth_string: Option<String>,
+    auth_string_file: Option<PathBuf>,
+    subnet_file: PathBuf,
+    static_file: Option<PathBuf>,
+    leases_file: PathBuf,
+    threads: Option<u64>,
+}
+
+/// The API key. Its `Debug` and `Display` never show it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(Vec<u8>);
+
+impl Secret {
+    pub fn new(bytes: Vec<u8>) -> Secret {
+        Secret(bytes)
+    }
+
+    pub fn expose(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(…)")
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// The file this was read from.
+    pub path: PathBuf,
+    pub debug: bool,
+    pub listen: SocketAddr,
+    pub auth: Option<Secret>,
+    pub subnet_file: PathBuf,
+    pub static_file: PathBuf,
+    pub leases_file: PathBuf,
+    pub threads: usize,
+    /// Problems that do not stop the program (a key file readable by
+    /// others, say), to be logged at start.
+    pub warnings: Vec<String>,
+}
+
+pub const DEFAULT_THREADS: usize = 4;
+pub const MAX_THREADS: usize = 256;
+
+/// A configuration that cannot be used; the message names the file and,
+/// where there is one, the key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError(pub String);
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// The configuration path: `--config`, else `$DHCPSTATS_CONFIG_FILE`, else
+/// `/etc/dhcp/dhcpstats.yml`.
+pub fn locate(cli: Option<&Path>) -> PathBuf {
+    if let Some(p) = cli {
+        return p.to_path_buf();
+    }
+    match std::env::var_os(ENV_VAR) {
+        Some(v) if !v.is_empty() => PathBuf::from(v),
+        _ => PathBuf::from(DEFAULT_PATH),
+    }
+}
+
+/// Reads and checks the configuration file at `path`.
+pub fn load(path: &Path) -> Result<Config, ConfigError> {
+    let shown = path.display();
+    let meta = std::fs::metadata(path)
+        .map_err(|e| ConfigError(format!("{shown}: cannot read the configuration file: {e}")))?;
+    if !meta.is_file() {
+        return Err(ConfigError(format!("{shown}: not a regular file")));
+    }
+    if meta.len() > MAX_CONFIG_BYTES {
+        return Err(ConfigError(format!(
+            "{shown}: {} bytes is too large for a configuration file",
+            meta.len()
+        )));
+    }
+    let text = std::fs::read(path)
+        .map_err(|e| ConfigError(format!("{shown}: cannot read the configuration file: {e}")))?;
+    parse(path, &text)
+}
+
+/// Parses configuration text; `path` names it in messages and anchors
+/// relative paths.
+pub fn parse(path: &Path, text: &[u8]) -> Result<Config, ConfigError> {
+    let shown = path.display();
+    let text = std::str::from_utf8(text)
+        .map_err(|_| ConfigError(format!("{shown}: the configuration is not valid UTF-8")))?;
+    let root: FileRoot = serde_saphyr::from_str(text).map_err(|e| {
+        ConfigError(format!(
+            "{shown}: {}",
+            e.to_string()
+                .trim_end()
+                .replace("<input>", &shown.to_string())
+        ))
+    })?;
+    let raw = root.dhcpstats;
+    let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let resolve = |p: &Path| -> PathBuf {
+        if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            base.join(p)
+        }
+    };
+
+    let listen: SocketAddr = raw.listen.trim().parse().map_err(|_| {
+        ConfigError(format!(
+            "{shown}: dhcpstats.listen: '{}' is not an address and port (use 127.0.0.1:8080 or [::1]:8080)",
+            raw.listen
+        ))
+    })?;
+    let threads = match raw.threads {
+        None => DEFAULT_THREADS,
+        Some(n) if (1..=MAX_THREADS as u64).contains(&n) => n as usize,
+        Some(n) => {
+            return Err(ConfigError(format!(
+                "{shown}: dhcpstats.threads: {n} is out of range (1-{MAX_THREADS})"
+            )));
+        }
+    };
+    let mut warnings = Vec::new();
+    let auth = match (raw.auth_string, raw.auth_string_file) {
+        (Some(_), Some(_)) => {
+            return Err(ConfigError(format!(
+                "{shown}: dhcpstats.auth_string and dhcpstats.auth_string_file are both set; keep one"
+            )));
+        }
+        (Some(s), None) => {
+            if s.is_empty() {
+                return Err(ConfigError(format!(
+                    "{shown}: dhcpstats.auth_string is empty; remove the key to disable authentication"
+                )));
+            }
+            Some(Secret::new(s.into_bytes()))
+        }
+        (None, Some(f)) => {
+            let f = resolve(&f);
+            Some(
+                read_key_file(&f, &mut warnings).map_err(|m| {
+                    ConfigError(format!("{shown}: dhcpstats.auth_string_file: {m}"))
+                })?,
+            )
+        }
+        (None, None) => None,
+    };
+    let subnet_file = resolve(&raw.subnet_file);
+    let static_file = raw
+        .static_file
+        .as_deref()
+        .map_or_else(|| subnet_file.clone(), resolve);
+    Ok(Config {
+        path: path.to_path_buf(),
+        debug: raw.debug,
+        listen,
+        auth,
+        subnet_file,
+        static_file,
+        leases_file: resolve(&raw.leases_file),
+        threads,
+        warnings,
+    })
+}
+
+/// Reads the API key from a file: its first line, without the newline.
+fn read_key_file(path: &Path, warnings: &mut Vec<String>) -> Result<Secret, String> {
+    let shown = path.display();
+    let meta = std::fs::metadata(path).map_err(|e| format!("{shown}: {e}"))?;
+    if meta.len() > 64 * 1024 {
+        return Err(format!("{shown}: too large for a key file"));
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = meta.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            warnings.push(format!(
+                "{shown}: the API key file has mode {mode:04o}; others can read it (chmod 600 it)"
+            ));
+        }
+    }
+    let bytes = std::fs::read(path).map_err(|e| format!("{shown}: {e}"))?;
+    let line = bytes.split(|&b| b == b'\n').next().unwrap_or_default();
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    if line.is_empty() {
+        return Err(format!("{shown}: the key file is empty"));
+    }
+    Ok(Secret::new(line.to_vec()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(text: &str) -> Result<Config, ConfigError> {
+        parse(Path::new("/etc/dhcp/test.yml"), text.as_bytes())
+    }
+
+    const MINIMAL: &str = "dhcpstats:\n  listen: 127.0.0.1:0\n  subnet_file: dhcpd.conf\n  leases_file: /var/lib/dhcp/dhcpd.leases\n";
+
+    #[test]
+    fn minimal_with_defaults() {
+        let c = p(MINIMAL).unwrap();
+        assert!(!c.debug);
+        assert_eq!(c.threads, 4);
+        assert_eq!(c.subnet_file, PathBuf::from("/etc/dhcp/dhcpd.conf"));
+        assert_eq!(c.static_file, c.subnet_file);
+        assert_eq!(c.leases_file, PathBuf::from("/var/lib/dhcp/dhcpd.leases"));
+        assert!(c.auth.is_none());
+    }
+
+    #[test]
+    fn ipv6_listen_and_booleans() {
+        let c = p(&format!("{MINIMAL}  debug: true\n  listen6: x\n")).unwrap_err();
+        assert!(c.0.contains("listen6"), "{}", c.0);
+        let text = MINIMAL.replace("127.0.0.1:0", "\"[::1]:8080\"") + "  debug: false\n";
+        let c = p(&text).unwrap();
+        assert_eq!(c.listen.to_string(), "[::1]:8080");
+        assert!(!c.debug);
+        // A quoted "false" is still false, never a truthy string.
+        assert!(!p(&format!("{MINIMAL}  debug: \"false\"\n")).unwrap().debug);
+        let e = p(&format!("{MINIMAL}  debug: maybe\n")).unwrap_err();
+        assert!(e.0.contains("debug") || e.0.contains("bool"), "{}", e.0);
+    }
+
+    #[test]
+    fn errors_name_the_key_and_file() {
+        let e = p("dhcpstats:\n  listen: 127.0.0.1:0\n  leases_file: x\n").unwrap_err();
+        assert!(e.0.starts_with("/etc/dhcp/test.yml: "), "{}", e.0);
+        assert!(e.0.contains("subnet_file"), "{}", e.0);
+        let e = p(&MINIMAL.replace("127.0.0.1:0", "localhost")).unwrap_err();
+        assert!(e.0.contains("dhcpstats.listen"), "{}", e.0);
+        let e = p(&format!("{MINIMAL}  threads: 0\n")).unwrap_err();
+        assert!(e.0.contains("threads"), "{}", e.0);
+        let e = p(&format!("{MINIMAL}  threads: many\n")).unwrap_err();
+        assert!(e.0.contains("threads"), "{}", e.0);
+        let e = p("listen: 1\n").unwrap_err();
+        assert!(
+            e.0.contains("listen") || e.0.contains("dhcpstats"),
+            "{}",
+            e.0
+        );
+        let e = p(&format!("{MINIMAL}  auth_string: \"\"\n")).unwrap_err();
+        assert!(e.0.contains("auth_string is empty"), "{}", e.0);
+    }
+
+    #[test]
+    fn secret_is_never_printed() {
+        let c = p(&format!("{MINIMAL}  auth_string: hunter2\n")).unwrap();
+        assert_eq!(c.auth.as_ref().map(Secret::expose), Some(&b"hunter2"[..]));
+        assert!(!format!("{c:?}").contains("hunter2"));
+    }
+}

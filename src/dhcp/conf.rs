@@ -1,0 +1,1377 @@
+//! The `dhcpd.conf` parser (GRAMMAR §2): subnets, ranges, hosts and the
+//! handful of options dhcpstats reports, out of a file that may contain any
+//! dhcpd statement.
+//!
+//! Entry point: [`parse`], which takes the bytes of the main file and an
+//! [`IncludeLoader`] (the only way this module reaches other files; it does
+//! no I/O itself) and returns a [`Conf`] plus diagnostics.
+//!
+//! How it reads: recursive descent over blocks (`subnet`, `shared-network`,
+//! `pool`, `group`, `host`), one function per declaration, with a nesting
+//! limit ([`MAX_DEPTH`]). Everything it does not need (classes, `if`, `on`,
+//! keys, zones, failover peers, option definitions, …) is skipped token-wise
+//! with brace tracking, so strings and comments never confuse it. After a
+//! problem it resumes at the next statement; a declaration with a broken
+//! header is skipped as a whole block.
+//!
+//! Options are recorded per lexical scope and resolved at the end, because
+//! dhcpd evaluates scopes at run time: a global option written after a
+//! subnet still applies to it. A subnet's effective options come from the
+//! chain global < groups < shared-network < groups < subnet; pools and
+//! hosts have scopes of their own that do not leak into the subnet.
+
+use std::collections::{HashMap, HashSet};
+use std::net::Ipv4Addr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use super::cursor::Cursor;
+use super::lexer::{Kind, Mode, Token, unescape};
+use super::values::{
+    AddressOrName, ValueError, hex_colon, mask_prefix, read_address_or_name, read_dotted_name,
+    read_hex_list, read_ipv4,
+};
+use crate::diag::{Diagnostic, Diagnostics, Severity};
+
+/// Blocks nested deeper than this are skipped with an error instead of
+/// being parsed recursively (a file of 100 000 `group {` must not overflow
+/// the stack; real files nest three or four levels).
+pub const MAX_DEPTH: u32 = 64;
+
+/// Includes nested deeper than this are refused.
+pub const MAX_INCLUDE_DEPTH: u32 = 16;
+
+/// Where a declaration was written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Origin {
+    pub file: Arc<str>,
+    pub line: u32,
+    pub col: u32,
+}
+
+/// One `range` statement, normalised so that `low <= high`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Range {
+    pub low: Ipv4Addr,
+    pub high: Ipv4Addr,
+    pub dynamic_bootp: bool,
+}
+
+impl Range {
+    pub fn size(&self) -> u64 {
+        u64::from(u32::from(self.high)) - u64::from(u32::from(self.low)) + 1
+    }
+}
+
+/// The options dhcpstats reports; `None` means "not set in this scope".
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Options {
+    pub routers: Option<Vec<String>>,
+    pub dns_servers: Option<Vec<String>>,
+    pub ntp_servers: Option<Vec<String>>,
+    pub domain_name: Option<String>,
+    pub ddns_domain_name: Option<String>,
+}
+
+impl Options {
+    /// Values set in `more` replace ours (a more specific scope wins).
+    fn overlay(&mut self, more: &Options) {
+        if more.routers.is_some() {
+            self.routers.clone_from(&more.routers);
+        }
+        if more.dns_servers.is_some() {
+            self.dns_servers.clone_from(&more.dns_servers);
+        }
+        if more.ntp_servers.is_some() {
+            self.ntp_servers.clone_from(&more.ntp_servers);
+        }
+        if more.domain_name.is_some() {
+            self.domain_name.clone_from(&more.domain_name);
+        }
+        if more.ddns_domain_name.is_some() {
+            self.ddns_domain_name.clone_from(&more.ddns_domain_name);
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Subnet {
+    pub network: Ipv4Addr,
+    pub prefix_len: u8,
+    pub mask: Ipv4Addr,
+    /// In declaration order, including ranges of shared-network pools
+    /// attributed to this subnet by address.
+    pub ranges: Vec<Range>,
+    /// Name of the enclosing explicit `shared-network`.
+    pub shared_network: Option<String>,
+    /// Effective options (resolved after the whole file was read).
+    pub options: Options,
+    pub origin: Origin,
+    scope: usize,
+}
+
+impl Subnet {
+    pub fn contains(&self, addr: Ipv4Addr) -> bool {
+        u32::from(addr) & u32::from(self.mask) == u32::from(self.network)
+    }
+
+    /// The subnet's key in the JSON: `10.0.0.0/24`.
+    pub fn cidr(&self) -> String {
+        format!("{}/{}", self.network, self.prefix_len)
+    }
+}
+
+/// `hardware TYPE ADDRESS;` with the address normalised to `aa:bb:…`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Hardware {
+    pub kind: String,
+    pub address: String,
+}
+
+/// A `host` declaration (from dhcpd.conf or from an OMAPI entry in the
+/// lease file).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Host {
+    pub name: String,
+    pub hardware: Option<Hardware>,
+    pub fixed_addresses: Vec<AddressOrName>,
+    pub host_name: Option<String>,
+    pub ddns_hostname: Option<String>,
+    pub origin: Origin,
+}
+
+/// What the configuration declares, in declaration order.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Conf {
+    pub subnets: Vec<Subnet>,
+    pub hosts: Vec<Host>,
+}
+
+/// A file brought in by `include`.
+pub struct Loaded {
+    /// Name used in diagnostics (the path as resolved).
+    pub display: Arc<str>,
+    /// Identity for cycle detection (a canonical path).
+    pub identity: PathBuf,
+    pub bytes: Vec<u8>,
+}
+
+/// The parser's only door to the file system: resolve and read an
+/// `include "name";` written in the file `from`.
+pub trait IncludeLoader {
+    /// Returns the file, or a message saying why it cannot be read.
+    fn load(&mut self, name: &str) -> Result<Loaded, String>;
+}
+
+/// A loader for inputs that have no includes (tests, fuzzing): every
+/// include fails with a clear message.
+pub struct NoIncludes;
+
+impl IncludeLoader for NoIncludes {
+    fn load(&mut self, name: &str) -> Result<Loaded, String> {
+        Err(format!(
+            "cannot open include \"{name}\": includes are not available here"
+        ))
+    }
+}
+
+/// Parses a configuration file and everything it includes.
+pub fn parse(main: &Loaded, loader: &mut dyn IncludeLoader, diags: &mut Diagnostics) -> Conf {
+    let mut p = Parser {
+        loader,
+        diags,
+        conf: Conf::default(),
+        scopes: vec![Scope {
+            parent: None,
+            options: Options::default(),
+        }],
+        shared: Vec::new(),
+        pools: Vec::new(),
+        host_index: HashMap::new(),
+        subnet_index: HashMap::new(),
+        include_stack: vec![main.identity.clone()],
+    };
+    let mut cur = Cursor::new(&main.bytes, Mode::Conf, main.display.clone());
+    let ctx = Ctx {
+        block: Block::Root,
+        scope: 0,
+        subnet: None,
+        shared: None,
+        pool: None,
+        host: None,
+        depth: 0,
+        include_depth: 0,
+        in_include: false,
+    };
+    p.items(&mut cur, ctx, None);
+    p.finish()
+}
+
+/// Parses bytes that include nothing (tests, fuzzing, `static_file`s
+/// handed over by callers that resolve includes themselves).
+pub fn parse_bytes(name: &str, bytes: &[u8], diags: &mut Diagnostics) -> Conf {
+    let main = Loaded {
+        display: Arc::from(name),
+        identity: PathBuf::from(name),
+        bytes: bytes.to_vec(),
+    };
+    parse(&main, &mut NoIncludes, diags)
+}
+
+struct Scope {
+    parent: Option<usize>,
+    options: Options,
+}
+
+struct SharedNet {
+    name: String,
+    subnets: Vec<usize>,
+    /// Pool ranges whose subnet was not declared yet when they were read.
+    pending: Vec<(Range, Origin)>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Block {
+    Root,
+    Shared,
+    Subnet,
+    Pool,
+    Group,
+    Host,
+}
+
+impl Block {
+    fn name(self) -> &'static str {
+        match self {
+            Block::Root => "the top level",
+            Block::Shared => "a shared-network",
+            Block::Subnet => "a subnet",
+            Block::Pool => "a pool",
+            Block::Group => "a group",
+            Block::Host => "a host",
+        }
+    }
+}
+
+/// Where the parser is: the block it is in and what encloses it.
+#[derive(Clone, Copy, Debug)]
+struct Ctx {
+    block: Block,
+    scope: usize,
+    subnet: Option<usize>,
+    shared: Option<usize>,
+    pool: Option<usize>,
+    host: Option<usize>,
+    depth: u32,
+    include_depth: u32,
+    /// Statements come from an included file (dhcpd reads those as generic
+    /// statements and rejects host- and pool-only items; we accept them
+    /// with a warning).
+    in_include: bool,
+}
+
+struct Parser<'l> {
+    loader: &'l mut dyn IncludeLoader,
+    diags: &'l mut Diagnostics,
+    conf: Conf,
+    scopes: Vec<Scope>,
+    shared: Vec<SharedNet>,
+    /// Number of ranges read per pool (an empty pool is an error).
+    pools: Vec<u32>,
+    host_index: HashMap<String, usize>,
+    subnet_index: HashMap<(u32, u8), usize>,
+    include_stack: Vec<PathBuf>,
+}
+
+/// Marks a dropped host (duplicate name): its body is parsed for
+/// diagnostics but nothing is recorded.
+const DISCARDED: usize = usize::MAX;
+
+impl Parser<'_> {
+    fn report(&mut self, cur: &Cursor<'_>, at: usize, severity: Severity, message: String) {
+        self.diags.push(cur.diag(at, severity, message));
+    }
+
+    /// Skips a statement, reporting a block that the end of the file left
+    /// open (everything after it was swallowed).
+    fn skip(&mut self, cur: &mut Cursor<'_>) {
+        if let Some(open) = cur.skip_statement() {
+            self.report(
+                cur,
+                open,
+                Severity::Error,
+                "unexpected end of file: this '{' is never closed, so the rest of the file was skipped".to_string(),
+            );
+        }
+    }
+
+    fn report_value(&mut self, cur: &Cursor<'_>, e: ValueError) {
+        self.diags.push(cur.diag(e.at, Severity::Error, e.message));
+    }
+
+    fn origin(cur: &Cursor<'_>, at: usize) -> Origin {
+        let (line, col) = cur.line_col(at);
+        Origin {
+            file: cur.file().clone(),
+            line,
+            col,
+        }
+    }
+
+    fn new_scope(&mut self, parent: usize) -> usize {
+        self.scopes.push(Scope {
+            parent: Some(parent),
+            options: Options::default(),
+        });
+        self.scopes.len() - 1
+    }
+
+    /// Reads statements until the block's `}` (consumed) or end of input.
+    /// `opened_at` is the offset of the block's `{` for the error message.
+    fn items(&mut self, cur: &mut Cursor<'_>, ctx: Ctx, opened_at: Option<usize>) {
+        let mut after_close = false;
+        loop {
+            let t = cur.peek();
+            match t.kind {
+                Kind::Eof => {
+                    if let Some(open) = opened_at {
+                        let (line, col) = cur.line_col(open);
+                        self.report(
+                            cur,
+                            t.pos(),
+                            Severity::Error,
+                            format!(
+                                "unexpected end of file: the '{{' of {} at line {line}, column {col} is never closed",
+                                ctx.block.name()
+                            ),
+                        );
+                    }
+                    return;
+                }
+                Kind::Punct(b'}') => {
+                    cur.bump();
+                    if opened_at.is_some() {
+                        return;
+                    }
+                    self.report(
+                        cur,
+                        t.pos(),
+                        Severity::Error,
+                        "unexpected '}' with no open block; ignored".to_string(),
+                    );
+                    continue;
+                }
+                Kind::Punct(b';') => {
+                    cur.bump();
+                    let message = if after_close {
+                        "';' after '}' is not allowed by dhcpd (\"expecting a declaration\"); remove it"
+                    } else {
+                        "empty statement ';' is not allowed by dhcpd; remove it"
+                    };
+                    self.report(cur, t.pos(), Severity::Warning, message.to_string());
+                    after_close = false;
+                    continue;
+                }
+                Kind::Word => {
+                    after_close = self.statement(cur, ctx);
+                }
+                _ => {
+                    self.report(
+                        cur,
+                        t.pos(),
+                        Severity::Error,
+                        format!("expected a statement, found {}", cur.describe(t)),
+                    );
+                    cur.bump();
+                    self.skip(cur);
+                    after_close = false;
+                }
+            }
+        }
+    }
+
+    /// Parses one statement starting with a word. Returns true if it was a
+    /// declaration that ended with its own `}` (so a following `;` is the
+    /// `};` mistake).
+    fn statement(&mut self, cur: &mut Cursor<'_>, ctx: Ctx) -> bool {
+        let t = cur.bump();
+        let word = cur.text(t).to_ascii_lowercase();
+        match word.as_slice() {
+            b"subnet" => self.subnet(cur, ctx, t),
+            b"shared-network" => self.shared_network(cur, ctx, t),
+            b"pool" => self.pool(cur, ctx, t),
+            b"group" => self.group(cur, ctx, t),
+            b"host" => self.host(cur, ctx, t),
+            b"range" => {
+                self.range(cur, ctx, t);
+                false
+            }
+            b"include" => {
+                self.include(cur, ctx, t);
+                false
+            }
+            b"option" => {
+                self.option(cur, ctx, t, true);
+                false
+            }
+            b"supersede" | b"default" => {
+                self.option(cur, ctx, t, false);
+                false
+            }
+            b"ddns-domainname" => {
+                if let Some(v) = self.string_value(cur, "ddns-domainname") {
+                    self.scopes[ctx.scope].options.ddns_domain_name = Some(v);
+                }
+                false
+            }
+            b"ddns-hostname" if ctx.block == Block::Host => {
+                if let Some(v) = self.string_value(cur, "ddns-hostname") {
+                    self.with_host(ctx, |h| h.ddns_hostname = Some(v));
+                }
+                false
+            }
+            b"hardware" | b"fixed-address" => {
+                self.host_item(cur, ctx, t, &word);
+                false
+            }
+            b"subnet6" | b"pool6" => {
+                let what = String::from_utf8_lossy(&word).into_owned();
+                self.report(
+                    cur,
+                    t.pos(),
+                    Severity::Warning,
+                    format!("{what} declarations are IPv6 (dhcpd -6), which is not reported yet; skipped"),
+                );
+                self.skip(cur);
+                false
+            }
+            _ => {
+                // Any other dhcpd statement or declaration (class, if, on,
+                // key, zone, failover peer, parameters, …): skip it whole.
+                // dhcpd accepts `key … { … };`, so a `;` right after a
+                // skipped block is part of it.
+                self.skip(cur);
+                if cur.peek().is_punct(b';') {
+                    cur.bump();
+                }
+                false
+            }
+        }
+    }
+
+    /// Checks that the next token is `{` and consumes it; if the header is
+    /// broken, reports and skips the whole declaration.
+    fn open_block(&mut self, cur: &mut Cursor<'_>, what: &str) -> Option<usize> {
+        let t = cur.peek();
+        if t.is_punct(b'{') {
+            cur.bump();
+            return Some(t.pos());
+        }
+        self.report(
+            cur,
+            t.pos(),
+            Severity::Error,
+            format!(
+                "expected '{{' to open the {what} declaration, found {}",
+                cur.describe(t)
+            ),
+        );
+        self.skip(cur);
+        None
+    }
+
+    /// Parses a block body in `inner`, or skips it if nesting is too deep.
+    fn body(&mut self, cur: &mut Cursor<'_>, inner: Ctx, open: usize) {
+        if inner.depth > MAX_DEPTH {
+            self.report(
+                cur,
+                open,
+                Severity::Error,
+                format!("blocks are nested more than {MAX_DEPTH} deep; this block is skipped"),
+            );
+            if !cur.skip_block_body() {
+                self.report(
+                    cur,
+                    open,
+                    Severity::Error,
+                    "unexpected end of file inside a skipped block".to_string(),
+                );
+            }
+            return;
+        }
+        self.items(cur, inner, Some(open));
+    }
+
+    fn subnet(&mut self, cur: &mut Cursor<'_>, ctx: Ctx, kw: Token) -> bool {
+        let network = match read_ipv4(cur) {
+            Ok(a) => a,
+            Err(e) => {
+                self.report_value(cur, e);
+                self.skip(cur);
+                return false;
+            }
+        };
+        let t = cur.peek();
+        if !cur.eat_word("netmask") {
+            self.report(
+                cur,
+                t.pos(),
+                Severity::Error,
+                format!(
+                    "expected 'netmask' after the subnet address, found {}",
+                    cur.describe(t)
+                ),
+            );
+            self.skip(cur);
+            return false;
+        }
+        let mask_at = cur.peek().pos();
+        let mask = match read_ipv4(cur) {
+            Ok(a) => a,
+            Err(e) => {
+                self.report_value(cur, e);
+                self.skip(cur);
+                return false;
+            }
+        };
+        let Some(open) = self.open_block(cur, "subnet") else {
+            return false;
+        };
+        let (prefix_len, contiguous) = mask_prefix(mask);
+        if !contiguous {
+            self.report(
+                cur,
+                mask_at,
+                Severity::Warning,
+                format!("netmask {mask} is not contiguous; membership uses the mask bit by bit and the key uses /{prefix_len}"),
+            );
+        }
+        let masked = Ipv4Addr::from(u32::from(network) & u32::from(mask));
+        if masked != network {
+            self.report(
+                cur,
+                kw.pos(),
+                Severity::Error,
+                format!("subnet {network} netmask {mask} has host bits set (dhcpd: \"bad subnet number/mask combination\"); read as {masked}"),
+            );
+        }
+        if !matches!(ctx.block, Block::Root | Block::Shared | Block::Group) {
+            self.report(
+                cur,
+                kw.pos(),
+                Severity::Error,
+                format!(
+                    "subnet declarations are not allowed inside {} (dhcpd rejects this)",
+                    ctx.block.name()
+                ),
+            );
+        }
+        let key = (u32::from(masked), prefix_len);
+        let scope = self.new_scope(ctx.scope);
+        let index = match self.subnet_index.get(&key) {
+            Some(&i) => {
+                let first = &self.conf.subnets[i].origin;
+                let message = format!(
+                    "subnet {masked}/{prefix_len} is already declared at {}:{}; its ranges are merged into the first declaration",
+                    first.file, first.line
+                );
+                self.report(cur, kw.pos(), Severity::Error, message);
+                i
+            }
+            None => {
+                let shared_network = ctx
+                    .shared
+                    .and_then(|s| self.shared.get(s))
+                    .map(|s| s.name.clone());
+                self.conf.subnets.push(Subnet {
+                    network: masked,
+                    prefix_len,
+                    mask,
+                    ranges: Vec::new(),
+                    shared_network,
+                    options: Options::default(),
+                    origin: Self::origin(cur, kw.pos()),
+                    scope,
+                });
+                let i = self.conf.subnets.len() - 1;
+                self.subnet_index.insert(key, i);
+                if let Some(s) = ctx.shared.and_then(|s| self.shared.get_mut(s)) {
+                    s.subnets.push(i);
+                }
+                i
+            }
+        };
+        let inner = Ctx {
+            block: Block::Subnet,
+            scope,
+            subnet: Some(index),
+            pool: None,
+            host: None,
+            depth: ctx.depth + 1,
+            ..ctx
+        };
+        self.body(cur, inner, open);
+        true
+    }
+
+    fn shared_network(&mut self, cur: &mut Cursor<'_>, ctx: Ctx, kw: Token) -> bool {
+        let t = cur.peek();
+        let name = if t.kind == Kind::Str {
+            cur.bump();
+            if t.unterminated {
+                self.report(
+                    cur,
+                    t.pos(),
+                    Severity::Error,
+                    "unterminated string: the closing '\"' is missing".to_string(),
+                );
+                return false;
+            }
+            String::from_utf8_lossy(&unescape(cur.text(t))).into_owned()
+        } else {
+            match read_dotted_name(cur) {
+                Ok(n) => n,
+                Err(e) => {
+                    self.report_value(cur, e);
+                    self.skip(cur);
+                    return false;
+                }
+            }
+        };
+        let Some(open) = self.open_block(cur, "shared-network") else {
+            return false;
+        };
+        if name.is_empty() {
+            self.report(
+                cur,
+                t.pos(),
+                Severity::Error,
+                "shared-network name is empty".to_string(),
+            );
+        }
+        if !matches!(ctx.block, Block::Root | Block::Group) {
+            self.report(
+                cur,
+                kw.pos(),
+                Severity::Error,
+                format!(
+                    "shared-network declarations are not allowed inside {} (dhcpd rejects this)",
+                    ctx.block.name()
+                ),
+            );
+        }
+        self.shared.push(SharedNet {
+            name,
+            subnets: Vec::new(),
+            pending: Vec::new(),
+        });
+        let shared = self.shared.len() - 1;
+        let scope = self.new_scope(ctx.scope);
+        let inner = Ctx {
+            block: Block::Shared,
+            scope,
+            shared: Some(shared),
+            subnet: None,
+            pool: None,
+            host: None,
+            depth: ctx.depth + 1,
+            ..ctx
+        };
+        self.body(cur, inner, open);
+        // Ranges of pools written before their subnet (dhcpd rejects that:
+        // "address range not on network"); attribute them now if possible.
+        let pending = std::mem::take(&mut self.shared[shared].pending);
+        let members = self.shared[shared].subnets.clone();
+        for (range, origin) in pending {
+            match self.best_subnet_for_range(&members, &range) {
+                Some(i) => {
+                    self.add_range(i, range.clone(), &origin);
+                    self.diags.push(at_origin(
+                        &origin,
+                        Severity::Error,
+                        format!(
+                            "range {}-{} comes before its subnet {} in the shared-network; dhcpd requires the subnet first (\"address range not on network\")",
+                            range.low, range.high, self.conf.subnets[i].cidr()
+                        ),
+                    ));
+                }
+                None => self.diags.push(at_origin(
+                    &origin,
+                    Severity::Error,
+                    format!(
+                        "range {}-{} lies in no subnet of this shared-network; ignored",
+                        range.low, range.high
+                    ),
+                )),
+            }
+        }
+        if members.is_empty() {
+            self.report(
+                cur,
+                kw.pos(),
+                Severity::Error,
+                "shared-network declares no subnet (dhcpd: \"empty shared-network decl\")"
+                    .to_string(),
+            );
+        }
+        true
+    }
+
+    /// The longest-prefix subnet among `candidates` holding both ends.
+    fn best_subnet_for_range(&self, candidates: &[usize], range: &Range) -> Option<usize> {
+        candidates
+            .iter()
+            .copied()
+            .filter_map(|i| self.conf.subnets.get(i).map(|s| (i, s)))
+            .filter(|(_, s)| s.contains(range.low) && s.contains(range.high))
+            .max_by_key(|(_, s)| s.prefix_len)
+            .map(|(i, _)| i)
+    }
+
+    fn pool(&mut self, cur: &mut Cursor<'_>, ctx: Ctx, kw: Token) -> bool {
+        let Some(open) = self.open_block(cur, "pool") else {
+            return false;
+        };
+        let allowed = matches!(ctx.block, Block::Subnet | Block::Shared);
+        if !allowed {
+            self.report(
+                cur,
+                kw.pos(),
+                Severity::Error,
+                format!("pool declarations are only allowed directly in a subnet or shared-network, not in {}; its ranges are ignored", ctx.block.name()),
+            );
+        }
+        self.pools.push(0);
+        let pool = self.pools.len() - 1;
+        let scope = self.new_scope(ctx.scope);
+        let inner = Ctx {
+            block: Block::Pool,
+            scope,
+            pool: if allowed { Some(pool) } else { None },
+            host: None,
+            depth: ctx.depth + 1,
+            ..ctx
+        };
+        self.body(cur, inner, open);
+        if allowed && self.pools[pool] == 0 {
+            self.report(
+                cur,
+                kw.pos(),
+                Severity::Error,
+                "pool has no range statement (dhcpd: \"Pool declaration with no address range\")"
+                    .to_string(),
+            );
+        }
+        true
+    }
+
+    fn group(&mut self, cur: &mut Cursor<'_>, ctx: Ctx, kw: Token) -> bool {
+        // `group "name";` inside a host refers to a named group.
+        let t = cur.peek();
+        if t.kind == Kind::Str {
+            cur.bump();
+        } else if t.kind == Kind::Word {
+            if let Err(e) = read_dotted_name(cur) {
+                self.report_value(cur, e);
+                self.skip(cur);
+                return false;
+            }
+        }
+        if cur.eat_punct(b';') {
+            return false;
+        }
+        let Some(open) = self.open_block(cur, "group") else {
+            return false;
+        };
+        if ctx.block == Block::Host {
+            self.report(
+                cur,
+                kw.pos(),
+                Severity::Error,
+                "group declarations are not allowed inside a host (dhcpd rejects this)".to_string(),
+            );
+        }
+        let scope = self.new_scope(ctx.scope);
+        let inner = Ctx {
+            block: Block::Group,
+            scope,
+            depth: ctx.depth + 1,
+            // Ranges and pools are not allowed in a group, even one inside
+            // a subnet; the enclosing subnet/shared stay known for messages.
+            pool: None,
+            ..ctx
+        };
+        self.body(cur, inner, open);
+        true
+    }
+
+    fn host(&mut self, cur: &mut Cursor<'_>, ctx: Ctx, kw: Token) -> bool {
+        let t = cur.peek();
+        let name = match t.kind {
+            Kind::Word => match read_dotted_name(cur) {
+                Ok(n) => n,
+                Err(e) => {
+                    self.report_value(cur, e);
+                    self.skip(cur);
+                    return false;
+                }
+            },
+            Kind::Str => {
+                self.report(
+                    cur,
+                    t.pos(),
+                    Severity::Error,
+                    "host names cannot be quoted (dhcpd: \"expecting a name for host declaration\"); host skipped".to_string(),
+                );
+                self.skip(cur);
+                return false;
+            }
+            _ => {
+                self.report(
+                    cur,
+                    t.pos(),
+                    Severity::Error,
+                    format!(
+                        "expected a host name, found {}; host skipped",
+                        cur.describe(t)
+                    ),
+                );
+                self.skip(cur);
+                return false;
+            }
+        };
+        let after = cur.peek();
+        if !after.is_punct(b'{') {
+            let hint = if matches!(after.kind, Kind::Bad(_)) {
+                " (names are ASCII letters, digits, '-', '_' and '.')"
+            } else {
+                ""
+            };
+            self.report(
+                cur,
+                after.pos(),
+                Severity::Error,
+                format!(
+                    "expected '{{' after host {name}, found {}{hint}; host skipped",
+                    cur.describe(after)
+                ),
+            );
+            self.skip(cur);
+            return false;
+        }
+        let open = cur.bump().pos();
+        if matches!(ctx.block, Block::Host) {
+            self.report(
+                cur,
+                kw.pos(),
+                Severity::Error,
+                "host declarations are not allowed inside a host (dhcpd rejects this)".to_string(),
+            );
+        }
+        let index = if let Some(&first) = self.host_index.get(&name) {
+            let o = &self.conf.hosts[first].origin;
+            let message = format!(
+                "host {name} is already declared at {}:{} (dhcpd: \"already exists\"); this one is ignored",
+                o.file, o.line
+            );
+            self.report(cur, kw.pos(), Severity::Error, message);
+            DISCARDED
+        } else {
+            self.conf.hosts.push(Host {
+                name: name.clone(),
+                hardware: None,
+                fixed_addresses: Vec::new(),
+                host_name: None,
+                ddns_hostname: None,
+                origin: Self::origin(cur, kw.pos()),
+            });
+            let i = self.conf.hosts.len() - 1;
+            self.host_index.insert(name, i);
+            i
+        };
+        let scope = self.new_scope(ctx.scope);
+        let inner = Ctx {
+            block: Block::Host,
+            scope,
+            host: Some(index),
+            pool: None,
+            depth: ctx.depth + 1,
+            in_include: false,
+            ..ctx
+        };
+        self.body(cur, inner, open);
+        true
+    }
+
+    fn with_host(&mut self, ctx: Ctx, f: impl FnOnce(&mut Host)) {
+        if let Some(h) = ctx.host.and_then(|i| self.conf.hosts.get_mut(i)) {
+            f(h);
+        }
+    }
+
+    /// `hardware TYPE [ADDR];` and `fixed-address A[, B…];`
+    fn host_item(&mut self, cur: &mut Cursor<'_>, ctx: Ctx, kw: Token, word: &[u8]) {
+        let what = String::from_utf8_lossy(word).into_owned();
+        if ctx.block != Block::Host {
+            self.report(
+                cur,
+                kw.pos(),
+                Severity::Error,
+                format!("{what} is only allowed inside a host declaration; ignored"),
+            );
+            self.skip(cur);
+            return;
+        }
+        if ctx.in_include {
+            self.report(
+                cur,
+                kw.pos(),
+                Severity::Warning,
+                format!("dhcpd rejects {what} in a file included inside a host (\"not allowed here\"); dhcpstats reads it anyway"),
+            );
+        }
+        if word == b"hardware" {
+            let t = cur.bump();
+            if t.kind != Kind::Word {
+                self.report(
+                    cur,
+                    t.pos(),
+                    Severity::Error,
+                    format!("expected a hardware type, found {}", cur.describe(t)),
+                );
+                self.skip(cur);
+                return;
+            }
+            let kind = String::from_utf8_lossy(cur.text(t)).to_ascii_lowercase();
+            if cur.peek().is_punct(b';') {
+                cur.bump();
+                return;
+            }
+            match read_hex_list(cur) {
+                Ok(bytes) => {
+                    if self.expect_semicolon(cur, "hardware") {
+                        let address = hex_colon(&bytes);
+                        self.with_host(ctx, |h| h.hardware = Some(Hardware { kind, address }));
+                    }
+                }
+                Err(e) => {
+                    self.report_value(cur, e);
+                    self.skip(cur);
+                }
+            }
+            return;
+        }
+        let mut list = Vec::new();
+        loop {
+            match read_address_or_name(cur) {
+                Ok(a) => list.push(a),
+                Err(e) => {
+                    self.report_value(cur, e);
+                    self.skip(cur);
+                    return;
+                }
+            }
+            if !cur.eat_punct(b',') {
+                break;
+            }
+        }
+        if self.expect_semicolon(cur, "fixed-address (separate several addresses with ',')") {
+            self.with_host(ctx, |h| h.fixed_addresses = list);
+        }
+    }
+
+    /// Consumes the `;` ending a statement, or reports and skips.
+    fn expect_semicolon(&mut self, cur: &mut Cursor<'_>, what: &str) -> bool {
+        let t = cur.peek();
+        if t.is_punct(b';') {
+            cur.bump();
+            return true;
+        }
+        self.report(
+            cur,
+            t.pos(),
+            Severity::Error,
+            format!("expected ';' after {what}, found {}", cur.describe(t)),
+        );
+        self.skip(cur);
+        false
+    }
+
+    fn range(&mut self, cur: &mut Cursor<'_>, ctx: Ctx, kw: Token) {
+        let dynamic_bootp = cur.eat_word("dynamic-bootp");
+        let low = match read_ipv4(cur) {
+            Ok(a) => a,
+            Err(e) => {
+                self.report_value(cur, e);
+                self.skip(cur);
+                return;
+            }
+        };
+        let high = if cur.peek().kind == Kind::Word {
+            match read_ipv4(cur) {
+                Ok(a) => a,
+                Err(e) => {
+                    self.report_value(cur, e);
+                    self.skip(cur);
+                    return;
+                }
+            }
+        } else {
+            low
+        };
+        if !self.expect_semicolon(cur, "range") {
+            return;
+        }
+        let (low, high) = if u32::from(low) <= u32::from(high) {
+            (low, high)
+        } else {
+            (high, low)
+        };
+        let range = Range {
+            low,
+            high,
+            dynamic_bootp,
+        };
+        match ctx.block {
+            Block::Subnet | Block::Pool => {}
+            other => {
+                self.report(
+                    cur,
+                    kw.pos(),
+                    Severity::Error,
+                    format!("range is only allowed directly in a subnet or a pool, not in {} (dhcpd rejects this); ignored", other.name()),
+                );
+                return;
+            }
+        }
+        if ctx.block == Block::Pool && ctx.pool.is_none() {
+            return; // the misplaced pool was already reported
+        }
+        if let Some(p) = ctx.pool.and_then(|p| self.pools.get_mut(p)) {
+            *p += 1;
+        }
+        if ctx.in_include && ctx.block == Block::Pool {
+            self.report(
+                cur,
+                kw.pos(),
+                Severity::Warning,
+                "dhcpd rejects a range in a file included inside a pool (\"range declaration not allowed here\"); dhcpstats reads it anyway".to_string(),
+            );
+        }
+        if let Some(si) = ctx.subnet {
+            let Some(s) = self.conf.subnets.get(si) else {
+                return;
+            };
+            if s.contains(low) && s.contains(high) {
+                let origin = Self::origin(cur, kw.pos());
+                self.add_range(si, range, &origin);
+            } else {
+                let message = format!(
+                    "range {low}-{high} is outside subnet {} (dhcpd: \"bad range\"); ignored",
+                    s.cidr()
+                );
+                self.report(cur, kw.pos(), Severity::Error, message);
+            }
+            return;
+        }
+        // A pool directly in a shared-network: the range belongs to the
+        // subnet of the shared network that contains it.
+        let Some(sh) = ctx.shared else { return };
+        let members = self
+            .shared
+            .get(sh)
+            .map(|s| s.subnets.clone())
+            .unwrap_or_default();
+        match self.best_subnet_for_range(&members, &range) {
+            Some(i) => {
+                let origin = Self::origin(cur, kw.pos());
+                self.add_range(i, range, &origin);
+            }
+            None => {
+                let origin = Self::origin(cur, kw.pos());
+                if let Some(s) = self.shared.get_mut(sh) {
+                    s.pending.push((range, origin));
+                }
+            }
+        }
+    }
+
+    /// Adds a range to a subnet, reporting overlap with its other ranges
+    /// (dhcpd: "lease … is declared twice!"); overlapping addresses are
+    /// still counted once.
+    fn add_range(&mut self, subnet: usize, range: Range, origin: &Origin) {
+        let Some(s) = self.conf.subnets.get_mut(subnet) else {
+            return;
+        };
+        let (lo, hi) = (u32::from(range.low), u32::from(range.high));
+        let clash = s
+            .ranges
+            .iter()
+            .find(|r| u32::from(r.low) <= hi && lo <= u32::from(r.high))
+            .map(|r| (r.low, r.high));
+        let cidr = s.cidr();
+        s.ranges.push(range);
+        if let Some((other_lo, other_hi)) = clash {
+            let first = Ipv4Addr::from(lo.max(u32::from(other_lo)));
+            self.diags.push(at_origin(
+                origin,
+                Severity::Error,
+                format!(
+                    "range {}-{} overlaps range {other_lo}-{other_hi} of subnet {cidr} (dhcpd: \"lease {first} is declared twice!\"); shared addresses are counted once",
+                    Ipv4Addr::from(lo),
+                    Ipv4Addr::from(hi)
+                ),
+            ));
+        }
+    }
+
+    fn include(&mut self, cur: &mut Cursor<'_>, ctx: Ctx, kw: Token) {
+        let t = cur.bump();
+        if t.kind != Kind::Str || t.unterminated {
+            self.report(
+                cur,
+                t.pos(),
+                Severity::Error,
+                format!(
+                    "expected a quoted file name after include, found {}",
+                    cur.describe(t)
+                ),
+            );
+            self.skip(cur);
+            return;
+        }
+        let name = String::from_utf8_lossy(&unescape(cur.text(t))).into_owned();
+        if !self.expect_semicolon(cur, "include") {
+            return;
+        }
+        if ctx.include_depth >= MAX_INCLUDE_DEPTH {
+            self.report(
+                cur,
+                kw.pos(),
+                Severity::Error,
+                format!(
+                    "includes are nested more than {MAX_INCLUDE_DEPTH} deep; \"{name}\" is not read"
+                ),
+            );
+            return;
+        }
+        let loaded = match self.loader.load(&name) {
+            Ok(l) => l,
+            Err(message) => {
+                self.report(cur, t.pos(), Severity::Error, message);
+                return;
+            }
+        };
+        if self.include_stack.contains(&loaded.identity) {
+            self.report(
+                cur,
+                t.pos(),
+                Severity::Error,
+                format!(
+                    "include cycle: \"{name}\" ({}) is already being read; not read again",
+                    loaded.display
+                ),
+            );
+            return;
+        }
+        self.include_stack.push(loaded.identity.clone());
+        let mut inner_cur = Cursor::new(&loaded.bytes, Mode::Conf, loaded.display.clone());
+        let inner = Ctx {
+            include_depth: ctx.include_depth + 1,
+            in_include: true,
+            ..ctx
+        };
+        // The included file is a list of statements of the current block;
+        // a stray `}` in it does not close our block.
+        self.items(&mut inner_cur, inner, None);
+        self.include_stack.pop();
+    }
+
+    /// Reads a quoted string value and its `;`; `= expression` forms are
+    /// skipped (their value is only known at run time).
+    fn string_value(&mut self, cur: &mut Cursor<'_>, what: &str) -> Option<String> {
+        let t = cur.peek();
+        if t.is_punct(b'=') {
+            self.skip(cur);
+            return None;
+        }
+        if t.kind != Kind::Str {
+            self.report(
+                cur,
+                t.pos(),
+                Severity::Error,
+                format!("{what} needs a quoted string, found {}", cur.describe(t)),
+            );
+            self.skip(cur);
+            return None;
+        }
+        cur.bump();
+        if t.unterminated {
+            self.report(
+                cur,
+                t.pos(),
+                Severity::Error,
+                "unterminated string: the closing '\"' is missing".to_string(),
+            );
+            return None;
+        }
+        if t.too_long() {
+            self.report(
+                cur,
+                t.pos(),
+                Severity::Error,
+                format!("{what} value is longer than 64 KiB; ignored"),
+            );
+            self.skip(cur);
+            return None;
+        }
+        let value = String::from_utf8_lossy(&unescape(cur.text(t))).into_owned();
+        if self.expect_semicolon(cur, what) {
+            Some(value)
+        } else {
+            None
+        }
+    }
+
+    /// `option NAME VALUE;` (also `supersede`/`default NAME VALUE;`).
+    fn option(&mut self, cur: &mut Cursor<'_>, ctx: Ctx, kw: Token, with_keyword: bool) {
+        let t = cur.peek();
+        if t.kind != Kind::Word {
+            self.report(
+                cur,
+                t.pos(),
+                Severity::Error,
+                format!("expected an option name, found {}", cur.describe(t)),
+            );
+            self.skip(cur);
+            return;
+        }
+        let name = match read_dotted_name(cur) {
+            Ok(n) => n.to_ascii_lowercase(),
+            Err(e) => {
+                self.report_value(cur, e);
+                self.skip(cur);
+                return;
+            }
+        };
+        let _ = (kw, with_keyword);
+        // `option space X;` and `option X code N = TYPE;` define options.
+        if name == "space" || cur.peek_is_word("code") {
+            self.skip(cur);
+            return;
+        }
+        match name.as_str() {
+            "routers" | "domain-name-servers" | "ntp-servers" => {
+                let Some(list) = self.address_list(cur, &name) else {
+                    return;
+                };
+                let o = &mut self.scopes[ctx.scope].options;
+                match name.as_str() {
+                    "routers" => o.routers = Some(list),
+                    "domain-name-servers" => o.dns_servers = Some(list),
+                    _ => o.ntp_servers = Some(list),
+                }
+            }
+            "domain-name" => {
+                if let Some(v) = self.string_value(cur, "option domain-name") {
+                    self.scopes[ctx.scope].options.domain_name = Some(v);
+                }
+            }
+            "host-name" if ctx.block == Block::Host => {
+                if let Some(v) = self.string_value(cur, "option host-name") {
+                    self.with_host(ctx, |h| h.host_name = Some(v));
+                }
+            }
+            "host-name" => {
+                // Outside a host it must still be a string, but it names
+                // no reservation.
+                let _ = self.string_value(cur, "option host-name");
+            }
+            _ => self.skip(cur),
+        }
+    }
+
+    /// `A[, B…];` where each item is an IPv4 address or a DNS name.
+    fn address_list(&mut self, cur: &mut Cursor<'_>, what: &str) -> Option<Vec<String>> {
+        if cur.peek().is_punct(b'=') {
+            self.skip(cur);
+            return None;
+        }
+        let mut out = Vec::new();
+        loop {
+            match read_address_or_name(cur) {
+                Ok(AddressOrName::V4(a)) => out.push(a.to_string()),
+                Ok(AddressOrName::Name(n)) => out.push(n),
+                Err(mut e) => {
+                    e.message = format!("in option {what}: {}", e.message);
+                    self.report_value(cur, e);
+                    self.skip(cur);
+                    return None;
+                }
+            }
+            if !cur.eat_punct(b',') {
+                break;
+            }
+        }
+        if self.expect_semicolon(cur, &format!("option {what}")) {
+            Some(out)
+        } else {
+            None
+        }
+    }
+
+    /// Resolves effective options now that every scope is complete.
+    fn finish(mut self) -> Conf {
+        for si in 0..self.conf.subnets.len() {
+            let mut chain = Vec::new();
+            let mut s = Some(self.conf.subnets[si].scope);
+            while let Some(i) = s {
+                chain.push(i);
+                s = self.scopes.get(i).and_then(|sc| sc.parent);
+            }
+            let mut eff = Options::default();
+            for i in chain.iter().rev() {
+                if let Some(sc) = self.scopes.get(*i) {
+                    eff.overlay(&sc.options);
+                }
+            }
+            self.conf.subnets[si].options = eff;
+        }
+        self.conf
+    }
+}
+
+fn at_origin(o: &Origin, severity: Severity, message: String) -> Diagnostic {
+    Diagnostic {
+        file: o.file.clone(),
+        line: o.line,
+        col: o.col,
+        severity,
+        message,
+    }
+}
+
+/// Adds the hosts of a separately configured `static_file` to `conf`.
+/// Subnets declared there are not used (they come from `subnet_file`).
+pub fn merge_static(conf: &mut Conf, statics: Conf, diags: &mut Diagnostics) {
+    let mut known: HashSet<String> = conf.hosts.iter().map(|h| h.name.clone()).collect();
+    if let Some(s) = statics.subnets.first() {
+        diags.push(at_origin(
+            &s.origin,
+            Severity::Note,
+            "subnets in static_file are not used; subnets are read from subnet_file".to_string(),
+        ));
+    }
+    for h in statics.hosts {
+        if known.contains(&h.name) {
+            diags.push(at_origin(
+                &h.origin,
+                Severity::Error,
+                format!("host {} is also declared in subnet_file (dhcpd: \"already exists\"); this one is ignored", h.name),
+            ));
+            continue;
+        }
+        known.insert(h.name.clone());
+        conf.hosts.push(h);
+    }
+}

@@ -1,0 +1,1142 @@
+//! The `dhcpd.leases` parser (GRAMMAR §3-4): an append log in which the
+//! last block for an address wins entirely.
+//!
+//! [`LeaseParser`] is fed the file in pieces ([`LeaseParser::feed`]) and
+//! keeps its state between calls, so the cache can hand it only the bytes
+//! appended since the last read. A feed consumes whole top-level items and
+//! reports how far it got; the caller keeps the rest (a block cut by the
+//! end of what has been read so far) and presents it again with more bytes.
+//! A block still incomplete at the end of the file is dhcpd being mid-write:
+//! it is not applied and is not an error ([`Feed::incomplete_tail`]).
+//!
+//! Recovery: a problem inside a block discards that block only (the
+//! previous block for the address stays in effect) and reading resumes at
+//! the next top-level keyword in column 0 — dhcpd's writer puts every
+//! top-level keyword there, so this is where a damaged file gets back in
+//! step, even when a `}` or a closing quote is missing. Three kinds of
+//! problems keep the lease instead: an unreadable time (the field is
+//! dropped), an unknown statement (skipped with a warning), and an
+//! oversized value (dropped).
+//!
+//! Diagnostics of an item are held back until the item is complete, so a
+//! block re-read after more bytes arrived is never reported twice.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::net::Ipv4Addr;
+use std::sync::Arc;
+
+use super::conf::{Hardware, Host, Origin};
+use super::cursor::Cursor;
+use super::lease_fields::{BindingState, FieldWriter};
+use super::lexer::{Kind, Mode, Token, eq_ci, unescape};
+use super::time::{LeaseTime, read_lease_time};
+use super::values::{hex_colon, read_address_or_name, read_dotted_name, read_hex_list, read_ipv4};
+use crate::diag::{Diagnostic, Diagnostics, Severity};
+
+/// How much of each lease to keep.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Detail {
+    /// Only what the counts need: binding state and `ends`.
+    Summary,
+    /// Every field, for the `leases` objects of the full report.
+    Full,
+}
+
+/// A single block larger than this (8 MiB) is treated as corrupt: dhcpd
+/// writes blocks of a few hundred bytes, and the reader must be able to
+/// hold one whole block in memory.
+pub const MAX_BLOCK: usize = 8 * 1024 * 1024;
+
+/// The winning (last) block for one address.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Lease {
+    /// `None` when the block has no `binding state` (old writers); the
+    /// report derives it from `ends`, as dhcpd does.
+    pub state: Option<BindingState>,
+    /// `None` when absent or unreadable.
+    pub ends: Option<LeaseTime>,
+    /// Encoded fields ([`super::lease_fields::Fields`]); empty in
+    /// [`Detail::Summary`].
+    pub fields: Box<[u8]>,
+}
+
+/// A host as the lease file last described it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HostEntry {
+    /// Created or changed through OMAPI.
+    Declared(Host),
+    /// `host NAME { deleted; }`: removes the host, also one of dhcpd.conf.
+    Deleted,
+}
+
+/// A fast hasher for IPv4 keys. Lease files are written by dhcpd (or the
+/// administrator), not by an adversary, so a multiplicative hash is enough
+/// and avoids SipHash costing more than the parse.
+#[derive(Default, Clone, Copy)]
+pub struct AddrHasher(u64);
+
+impl Hasher for AddrHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+
+    fn write_u32(&mut self, v: u32) {
+        self.0 = (u64::from(v) ^ self.0).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+pub type AddrMap<V> = HashMap<u32, V, BuildHasherDefault<AddrHasher>>;
+
+/// Everything the lease file says, as of the bytes read so far.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LeaseDb {
+    /// Address (as `u32`) → its last complete, valid block.
+    pub leases: AddrMap<Lease>,
+    /// OMAPI hosts by name, in order of first appearance.
+    hosts: Vec<(String, HostEntry)>,
+    host_index: HashMap<String, usize>,
+    /// Lease blocks applied (not counting discarded ones).
+    pub lease_blocks: u64,
+    /// IPv6 entries (`ia-na`, `ia-ta`, `ia-pd`) seen and skipped.
+    pub ipv6_entries: u64,
+}
+
+impl LeaseDb {
+    pub fn hosts(&self) -> impl Iterator<Item = (&str, &HostEntry)> {
+        self.hosts.iter().map(|(n, e)| (n.as_str(), e))
+    }
+
+    fn set_host(&mut self, name: String, entry: HostEntry) {
+        match self.host_index.get(&name) {
+            Some(&i) => {
+                if let Some(slot) = self.hosts.get_mut(i) {
+                    slot.1 = entry;
+                }
+            }
+            None => {
+                self.host_index.insert(name.clone(), self.hosts.len());
+                self.hosts.push((name, entry));
+            }
+        }
+    }
+
+    /// Applies `later` (parsed from bytes that follow ours) on top of this
+    /// database: its blocks win, exactly as if read in one pass.
+    pub fn merge_later(&mut self, later: LeaseDb) {
+        self.leases.extend(later.leases);
+        for (name, entry) in later.hosts {
+            self.set_host(name, entry);
+        }
+        self.lease_blocks += later.lease_blocks;
+        self.ipv6_entries += later.ipv6_entries;
+    }
+}
+
+/// The result of one [`LeaseParser::feed`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Feed {
+    /// Bytes fully processed; the caller presents the rest again later.
+    pub consumed: usize,
+    /// At the end of the input, the unconsumed rest is the beginning of a
+    /// block that was not finished (dhcpd writing, or a crash).
+    pub incomplete_tail: bool,
+}
+
+/// Top-level keywords, all written in column 0 by dhcpd: where reading
+/// gets back in step after damage.
+const TOP_LEVEL: [&str; 11] = [
+    "lease",
+    "host",
+    "group",
+    "class",
+    "subclass",
+    "failover",
+    "server-duid",
+    "authoring-byte-order",
+    "ia-na",
+    "ia-ta",
+    "ia-pd",
+];
+
+/// What became of one top-level item.
+enum Outcome {
+    /// Processed (applied or deliberately skipped); continue at the offset.
+    Done(usize),
+    /// Damaged: continue by looking for the next column-0 keyword from the
+    /// offset.
+    Broken(usize),
+    /// The item continues past the bytes available.
+    NeedMore,
+}
+
+/// A field-level result: `Err` ends the block with that outcome.
+type Step = Result<(), Outcome>;
+
+pub struct LeaseParser {
+    detail: Detail,
+    file: Arc<str>,
+    /// Position in the file of the next byte to be fed.
+    line: u32,
+    col: u32,
+    /// Looking for the next column-0 keyword after damage.
+    skipping: bool,
+    db: LeaseDb,
+    writer: FieldWriter,
+    /// Diagnostics of the item being read (see module docs).
+    held: Vec<Diagnostic>,
+    v6_noted: bool,
+}
+
+impl LeaseParser {
+    pub fn new(file: Arc<str>, detail: Detail) -> LeaseParser {
+        LeaseParser {
+            detail,
+            file,
+            line: 1,
+            col: 1,
+            skipping: false,
+            db: LeaseDb::default(),
+            writer: FieldWriter::new(),
+            held: Vec::new(),
+            v6_noted: false,
+        }
+    }
+
+    /// A parser that continues a file at a given position (used when a
+    /// file is split for parallel reading): `line` and `col` are those of
+    /// the first byte that will be fed.
+    pub fn starting_at(file: Arc<str>, detail: Detail, line: u32, col: u32) -> LeaseParser {
+        let mut p = LeaseParser::new(file, detail);
+        p.line = line;
+        p.col = col;
+        p
+    }
+
+    pub fn detail(&self) -> Detail {
+        self.detail
+    }
+
+    pub fn db(&self) -> &LeaseDb {
+        &self.db
+    }
+
+    pub fn into_db(self) -> LeaseDb {
+        self.db
+    }
+
+    /// Line and column of the next byte to be fed.
+    pub fn position(&self) -> (u32, u32) {
+        (self.line, self.col)
+    }
+
+    /// Parses the complete items at the start of `buf`. `at_end` says that
+    /// no byte follows `buf` (for now).
+    pub fn feed(&mut self, buf: &[u8], at_end: bool, diags: &mut Diagnostics) -> Feed {
+        let mut cur = Cursor::at(buf, 0, Mode::Leases, self.file.clone(), self.line, self.col);
+        let mut pos = 0;
+        let mut incomplete_tail = false;
+        loop {
+            if self.skipping {
+                match self.find_resync(buf, pos) {
+                    Some(p) => {
+                        pos = p;
+                        self.skipping = false;
+                    }
+                    None if at_end => {
+                        pos = buf.len();
+                        self.skipping = false;
+                        break;
+                    }
+                    None => {
+                        // Keep the last partial line: a keyword may start
+                        // right after the last newline.
+                        pos = buf
+                            .get(pos..)
+                            .and_then(|rest| rest.iter().rposition(|&b| b == b'\n'))
+                            .map_or(pos, |i| pos + i + 1);
+                        break;
+                    }
+                }
+            }
+            cur.seek(pos);
+            let first = cur.peek();
+            if first.kind == Kind::Eof {
+                // Only whitespace and comments are left. A comment cut by
+                // the end of the buffer continues in bytes not read yet,
+                // so keep the last partial line unless the input ended.
+                pos = if at_end {
+                    buf.len()
+                } else {
+                    buf.get(pos..)
+                        .and_then(|rest| rest.iter().rposition(|&b| b == b'\n'))
+                        .map_or(pos, |i| pos + i + 1)
+                };
+                break;
+            }
+            let start = first.pos();
+            match self.item(&mut cur, buf) {
+                Outcome::Done(next) => {
+                    self.flush(diags);
+                    pos = next.max(start + 1);
+                }
+                Outcome::Broken(at) => {
+                    self.flush(diags);
+                    self.skipping = true;
+                    pos = at.max(start + 1);
+                }
+                Outcome::NeedMore => {
+                    self.held.clear();
+                    if buf.len() - start > MAX_BLOCK {
+                        diags.push(cur.diag(
+                            start,
+                            Severity::Error,
+                            format!("block is larger than {} MiB; skipped", MAX_BLOCK >> 20),
+                        ));
+                        self.skipping = true;
+                        pos = start + 1;
+                        continue;
+                    }
+                    pos = start;
+                    incomplete_tail = at_end;
+                    break;
+                }
+            }
+        }
+        let consumed = pos.min(buf.len());
+        self.advance_position(buf.get(..consumed).unwrap_or_default());
+        Feed {
+            consumed,
+            incomplete_tail,
+        }
+    }
+
+    fn advance_position(&mut self, consumed: &[u8]) {
+        let newlines = consumed.iter().filter(|&&b| b == b'\n').count();
+        if newlines == 0 {
+            self.col = self.col.saturating_add(consumed.len() as u32);
+        } else {
+            self.line = self.line.saturating_add(newlines as u32);
+            let last = consumed.iter().rposition(|&b| b == b'\n').unwrap_or(0);
+            self.col = (consumed.len() - last) as u32;
+        }
+    }
+
+    fn flush(&mut self, diags: &mut Diagnostics) {
+        for d in self.held.drain(..) {
+            diags.push(d);
+        }
+    }
+
+    fn hold(&mut self, cur: &Cursor<'_>, at: usize, severity: Severity, message: String) {
+        self.held.push(cur.diag(at, severity, message));
+    }
+
+    /// Reports a damaged item, unless the "damage" is only the end of the
+    /// bytes read so far.
+    fn broken(&mut self, cur: &Cursor<'_>, at: usize, message: String) -> Outcome {
+        if cur.saw_eof() {
+            return Outcome::NeedMore;
+        }
+        self.hold(cur, at, Severity::Error, message);
+        Outcome::Broken(at)
+    }
+
+    fn at_column0(&self, buf: &[u8], p: usize) -> bool {
+        match p.checked_sub(1) {
+            None => self.col == 1,
+            Some(i) => buf.get(i) == Some(&b'\n'),
+        }
+    }
+
+    /// Is a top-level keyword, followed by a delimiter, at `p`?
+    fn keyword_at(buf: &[u8], p: usize) -> bool {
+        let rest = buf.get(p..).unwrap_or_default();
+        TOP_LEVEL.iter().any(|kw| {
+            rest.len() > kw.len()
+                && rest.get(..kw.len()).is_some_and(|w| eq_ci(w, kw))
+                && rest.get(kw.len()).is_some_and(|&b| {
+                    matches!(b, b' ' | b'\t' | b'{' | b';' | b'"' | b'\r' | b'\n')
+                })
+        })
+    }
+
+    /// Is token `t` a top-level keyword in column 0 (so a block that is
+    /// still open at this point lost its `}`)?
+    fn is_column0_keyword(&self, buf: &[u8], t: Token) -> bool {
+        t.kind == Kind::Word && self.at_column0(buf, t.start) && Self::keyword_at(buf, t.start)
+    }
+
+    /// The next column-0 keyword at or after `from`.
+    fn find_resync(&self, buf: &[u8], from: usize) -> Option<usize> {
+        if self.at_column0(buf, from) && Self::keyword_at(buf, from) {
+            return Some(from);
+        }
+        let mut p = from;
+        while let Some(i) = buf
+            .get(p..)
+            .and_then(|r| r.iter().position(|&b| b == b'\n'))
+        {
+            let line = p + i + 1;
+            if Self::keyword_at(buf, line) {
+                return Some(line);
+            }
+            p = line;
+        }
+        None
+    }
+
+    fn item(&mut self, cur: &mut Cursor<'_>, buf: &[u8]) -> Outcome {
+        let t = cur.bump();
+        match t.kind {
+            Kind::Word => {
+                let word = cur.text(t).to_ascii_lowercase();
+                match word.as_slice() {
+                    b"lease" => self.lease(cur, buf, t),
+                    b"host" => self.host(cur, buf, t),
+                    b"ia-na" | b"ia-ta" | b"ia-pd" => {
+                        let out = self.skip_item(cur, buf, t);
+                        if matches!(out, Outcome::Done(_)) {
+                            self.db.ipv6_entries += 1;
+                            if !self.v6_noted {
+                                self.v6_noted = true;
+                                self.hold(
+                                    cur,
+                                    t.pos(),
+                                    Severity::Note,
+                                    "IPv6 lease entries (ia-na, ia-ta, ia-pd) are not reported yet; skipped".to_string(),
+                                );
+                            }
+                        }
+                        out
+                    }
+                    _ if TOP_LEVEL.iter().any(|k| eq_ci(&word, k)) => self.skip_item(cur, buf, t),
+                    _ => {
+                        if cur.saw_eof() {
+                            return Outcome::NeedMore;
+                        }
+                        let shown = cur.describe(t);
+                        self.hold(
+                            cur,
+                            t.pos(),
+                            Severity::Warning,
+                            format!("unknown top-level statement {shown} in lease file; skipped up to the next lease"),
+                        );
+                        Outcome::Broken(t.end)
+                    }
+                }
+            }
+            Kind::Punct(b'}') => {
+                self.hold(
+                    cur,
+                    t.pos(),
+                    Severity::Warning,
+                    "stray '}' between blocks; ignored".to_string(),
+                );
+                Outcome::Done(t.end)
+            }
+            Kind::Eof => Outcome::NeedMore,
+            _ => {
+                self.hold(
+                    cur,
+                    t.pos(),
+                    Severity::Warning,
+                    format!(
+                        "unreadable data ({}) in lease file; skipped up to the next lease",
+                        cur.describe(t)
+                    ),
+                );
+                Outcome::Broken(t.end)
+            }
+        }
+    }
+
+    /// Skips a whole top-level item we do not use: up to its `;`, or
+    /// through its `{ … }`.
+    fn skip_item(&mut self, cur: &mut Cursor<'_>, buf: &[u8], kw: Token) -> Outcome {
+        let mut depth: usize = 0;
+        loop {
+            let t = cur.bump();
+            match t.kind {
+                Kind::Eof => return Outcome::NeedMore,
+                Kind::Punct(b';') if depth == 0 => return Outcome::Done(cur.prev_end()),
+                Kind::Punct(b'{') => depth += 1,
+                Kind::Punct(b'}') => {
+                    if depth <= 1 {
+                        return Outcome::Done(cur.prev_end());
+                    }
+                    depth -= 1;
+                }
+                Kind::Word if self.is_column0_keyword(buf, t) => {
+                    let what = String::from_utf8_lossy(cur.text(kw)).into_owned();
+                    return self.broken(
+                        cur,
+                        t.pos(),
+                        format!(
+                            "{what} entry is not closed before the next top-level entry; skipped"
+                        ),
+                    );
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Reads the `;` that ends a field.
+    fn semicolon(&mut self, cur: &mut Cursor<'_>, what: &str) -> Step {
+        let t = cur.peek();
+        if t.is_punct(b';') {
+            cur.bump();
+            return Ok(());
+        }
+        let message = format!(
+            "expected ';' after {what}, found {}; block skipped",
+            cur.describe(t)
+        );
+        Err(self.broken(cur, t.pos(), message))
+    }
+
+    /// Skips an unusable statement inside a block, keeping the block.
+    fn skip_field(&mut self, cur: &mut Cursor<'_>) -> Step {
+        cur.skip_statement();
+        if cur.saw_eof() {
+            Err(Outcome::NeedMore)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// A quoted string's raw text, or `None` (reported) if unusable.
+    fn string_token(&mut self, cur: &mut Cursor<'_>, what: &str) -> Result<Option<Token>, Outcome> {
+        let t = cur.bump();
+        if t.kind != Kind::Str {
+            let message = format!(
+                "{what} needs a quoted string, found {}; block skipped",
+                cur.describe(t)
+            );
+            return Err(self.broken(cur, t.pos(), message));
+        }
+        if t.unterminated {
+            let message =
+                "unterminated string: the closing '\"' is missing on this line; block skipped"
+                    .to_string();
+            return Err(self.broken(cur, t.pos(), message));
+        }
+        if t.too_long() {
+            self.hold(
+                cur,
+                t.pos(),
+                Severity::Error,
+                format!("{what} is longer than 64 KiB; value dropped"),
+            );
+            self.skip_field(cur)?;
+            return Ok(None);
+        }
+        Ok(Some(t))
+    }
+
+    /// The raw text of everything up to the `;` (for unquoted `set` and
+    /// option values: "their text"), and the `;`.
+    fn raw_value<'b>(&mut self, cur: &mut Cursor<'b>, what: &str) -> Result<&'b [u8], Outcome> {
+        let start = cur.peek().pos();
+        loop {
+            let t = cur.peek();
+            match t.kind {
+                Kind::Punct(b';') => break,
+                Kind::Eof => return Err(Outcome::NeedMore),
+                Kind::Str if t.unterminated => {
+                    let message = "unterminated string: the closing '\"' is missing on this line; block skipped".to_string();
+                    return Err(self.broken(cur, t.pos(), message));
+                }
+                Kind::Punct(b'{' | b'}') => {
+                    let message = format!(
+                        "expected ';' after {what}, found {}; block skipped",
+                        cur.describe(t)
+                    );
+                    return Err(self.broken(cur, t.pos(), message));
+                }
+                _ => {
+                    cur.bump();
+                }
+            }
+        }
+        let end = cur.prev_end().max(start);
+        self.semicolon(cur, what)?;
+        let value = cur.src().get(start..end).unwrap_or_default();
+        if value.len() > super::lexer::MAX_TOKEN_LEN {
+            self.hold(
+                cur,
+                start,
+                Severity::Error,
+                format!("{what} is longer than 64 KiB; value dropped"),
+            );
+            return Ok(&[]);
+        }
+        Ok(value)
+    }
+
+    /// A `set`/option value with its `;`: the text between the quotes
+    /// (escapes kept) for a single string, else the raw text of the tokens.
+    fn quoted_or_raw<'b>(&mut self, cur: &mut Cursor<'b>, what: &str) -> Result<&'b [u8], Outcome> {
+        let first = cur.peek();
+        let raw = self.raw_value(cur, what)?;
+        let is_one_string =
+            first.kind == Kind::Str && raw.len() == first.len() + 2 && raw.first() == Some(&b'"');
+        if is_one_string {
+            Ok(cur.text(first))
+        } else {
+            Ok(raw)
+        }
+    }
+
+    fn lease(&mut self, cur: &mut Cursor<'_>, buf: &[u8], kw: Token) -> Outcome {
+        let addr = match read_ipv4(cur) {
+            Ok(a) => a,
+            Err(e) => {
+                let message = format!(
+                    "invalid address in lease header: {}; block skipped",
+                    e.message
+                );
+                return self.broken(cur, e.at, message);
+            }
+        };
+        let t = cur.bump();
+        if !t.is_punct(b'{') {
+            let message = format!(
+                "expected '{{' after lease {addr}, found {}; block skipped",
+                cur.describe(t)
+            );
+            return self.broken(cur, t.pos(), message);
+        }
+        self.writer.clear();
+        let mut lease = Lease {
+            state: None,
+            ends: None,
+            fields: Box::default(),
+        };
+        loop {
+            let t = cur.bump();
+            match t.kind {
+                Kind::Eof => return Outcome::NeedMore,
+                Kind::Punct(b'}') => break,
+                Kind::Punct(b';') => {}
+                Kind::Word if self.is_column0_keyword(buf, t) => {
+                    self.hold(
+                        cur,
+                        kw.pos(),
+                        Severity::Error,
+                        format!(
+                            "lease {addr} has no closing '}}' before the next entry at line {}; block skipped",
+                            cur.line_col(t.start).0
+                        ),
+                    );
+                    return Outcome::Broken(t.start);
+                }
+                Kind::Word => {
+                    if let Err(out) = self.lease_field(cur, t, addr, &mut lease) {
+                        return out;
+                    }
+                }
+                _ => {
+                    let message = format!(
+                        "unexpected {} in lease {addr}; block skipped",
+                        cur.describe(t)
+                    );
+                    return self.broken(cur, t.pos(), message);
+                }
+            }
+        }
+        if self.detail == Detail::Full {
+            lease.fields = self.writer.finish();
+        }
+        self.db.leases.insert(u32::from(addr), lease);
+        self.db.lease_blocks += 1;
+        Outcome::Done(cur.prev_end())
+    }
+
+    fn lease_field(
+        &mut self,
+        cur: &mut Cursor<'_>,
+        t: Token,
+        addr: Ipv4Addr,
+        lease: &mut Lease,
+    ) -> Step {
+        let full = self.detail == Detail::Full;
+        let word = cur.text(t).to_ascii_lowercase();
+        match word.as_slice() {
+            b"starts" | b"ends" | b"tstp" | b"tsfp" | b"atsfp" | b"cltt" => {
+                let key = match word.as_slice() {
+                    b"starts" => "starts",
+                    b"ends" => "ends",
+                    b"tstp" => "tstp",
+                    b"tsfp" => "tsfp",
+                    b"atsfp" => "atsfp",
+                    _ => "cltt",
+                };
+                match read_lease_time(cur) {
+                    Ok(time) => {
+                        self.semicolon(cur, key)?;
+                        if key == "ends" {
+                            lease.ends = Some(time);
+                        }
+                        if full {
+                            self.writer.time(key, time);
+                        }
+                    }
+                    Err(e) => {
+                        if cur.saw_eof() {
+                            return Err(Outcome::NeedMore);
+                        }
+                        self.hold(
+                            cur,
+                            e.at,
+                            Severity::Error,
+                            format!(
+                                "{key} of lease {addr}: {} (a time is `W YYYY/MM/DD HH:MM:SS`, `never` or `epoch N`); field ignored",
+                                e.message
+                            ),
+                        );
+                        if key == "ends" {
+                            lease.ends = None;
+                        }
+                        self.skip_field(cur)?;
+                    }
+                }
+            }
+            b"binding" | b"next" | b"rewind" => {
+                let key = match word.as_slice() {
+                    b"binding" => "binding-state",
+                    b"next" => "next-binding-state",
+                    _ => "rewind-binding-state",
+                };
+                if word != b"binding" && !cur.eat_word("binding") {
+                    let n = cur.peek();
+                    let message = format!(
+                        "expected 'binding state', found {}; block skipped",
+                        cur.describe(n)
+                    );
+                    return Err(self.broken(cur, n.pos(), message));
+                }
+                if !cur.eat_word("state") {
+                    let n = cur.peek();
+                    let message =
+                        format!("expected 'state', found {}; block skipped", cur.describe(n));
+                    return Err(self.broken(cur, n.pos(), message));
+                }
+                let s = cur.bump();
+                let Some(state) = BindingState::parse(cur.text(s)).filter(|_| s.kind == Kind::Word)
+                else {
+                    let message = format!(
+                        "unknown binding state {} (expected free, active, expired, released, abandoned, reset or backup); block skipped",
+                        cur.describe(s)
+                    );
+                    return Err(self.broken(cur, s.pos(), message));
+                };
+                self.semicolon(cur, "binding state")?;
+                if key == "binding-state" {
+                    lease.state = Some(state);
+                }
+                if full {
+                    self.writer.state(key, state);
+                }
+            }
+            b"abandoned" => {
+                self.semicolon(cur, "abandoned")?;
+                lease.state = Some(BindingState::Abandoned);
+                if full {
+                    self.writer.state("binding-state", BindingState::Abandoned);
+                }
+            }
+            b"reserved" | b"dynamic-bootp" => {
+                let key = if word == b"reserved" {
+                    "reserved"
+                } else {
+                    "dynamic-bootp"
+                };
+                self.semicolon(cur, key)?;
+                if full {
+                    self.writer.flag(key);
+                }
+            }
+            b"hardware" => {
+                let k = cur.bump();
+                if k.kind != Kind::Word {
+                    let message = format!(
+                        "expected a hardware type, found {}; block skipped",
+                        cur.describe(k)
+                    );
+                    return Err(self.broken(cur, k.pos(), message));
+                }
+                let kind = cur.text(k).to_ascii_lowercase();
+                let address = if cur.peek().is_punct(b';') {
+                    Vec::new()
+                } else {
+                    match read_hex_list(cur) {
+                        Ok(b) => b,
+                        Err(e) => {
+                            let message = format!(
+                                "hardware address of lease {addr}: {}; block skipped",
+                                e.message
+                            );
+                            return Err(self.broken(cur, e.at, message));
+                        }
+                    }
+                };
+                self.semicolon(cur, "hardware")?;
+                if full {
+                    self.writer.hardware(&kind, hex_colon(&address).as_bytes());
+                }
+            }
+            b"uid" => {
+                if cur.peek().kind == Kind::Str {
+                    if let Some(s) = self.string_token(cur, "uid")? {
+                        self.semicolon(cur, "uid")?;
+                        if full {
+                            self.writer.text("uid", cur.text(s));
+                        }
+                    }
+                } else {
+                    let start = cur.peek().pos();
+                    if let Err(e) = read_hex_list(cur) {
+                        let message = format!("uid of lease {addr}: {}; block skipped", e.message);
+                        return Err(self.broken(cur, e.at, message));
+                    }
+                    let end = cur.prev_end();
+                    self.semicolon(cur, "uid")?;
+                    if full {
+                        self.writer
+                            .text("uid", cur.src().get(start..end).unwrap_or_default());
+                    }
+                }
+            }
+            b"client-hostname" | b"ddns-fwd-name" | b"ddns-rev-name" => {
+                let key = match word.as_slice() {
+                    b"client-hostname" => "client-hostname",
+                    b"ddns-fwd-name" => "ddns-fwd-name",
+                    _ => "ddns-rev-name",
+                };
+                if cur.peek().kind == Kind::Str {
+                    if let Some(s) = self.string_token(cur, key)? {
+                        self.semicolon(cur, key)?;
+                        if full {
+                            // client-hostname is reported unescaped; the
+                            // old-style ddns names like `set` values.
+                            if key == "client-hostname" {
+                                self.writer.text(key, &unescape(cur.text(s)));
+                            } else {
+                                self.writer.text(key, cur.text(s));
+                            }
+                        }
+                    }
+                } else {
+                    let name = match read_dotted_name(cur) {
+                        Ok(n) => n,
+                        Err(e) => {
+                            let message =
+                                format!("{key} of lease {addr}: {}; block skipped", e.message);
+                            return Err(self.broken(cur, e.at, message));
+                        }
+                    };
+                    self.semicolon(cur, key)?;
+                    if full {
+                        self.writer.text(key, name.as_bytes());
+                    }
+                }
+            }
+            b"set" => {
+                let n = cur.bump();
+                if n.kind != Kind::Word {
+                    let message = format!(
+                        "expected a variable name after set, found {}; block skipped",
+                        cur.describe(n)
+                    );
+                    return Err(self.broken(cur, n.pos(), message));
+                }
+                let name = cur.text(n);
+                let eq = cur.bump();
+                if !eq.is_punct(b'=') {
+                    let message = format!(
+                        "expected '=' in set, found {}; block skipped",
+                        cur.describe(eq)
+                    );
+                    return Err(self.broken(cur, eq.pos(), message));
+                }
+                let value = self.quoted_or_raw(cur, "set value")?;
+                if full {
+                    self.writer.set(name, value);
+                }
+            }
+            b"option" => {
+                let name_at = cur.peek().pos();
+                let name = match read_dotted_name(cur) {
+                    Ok(n) => n,
+                    Err(e) => {
+                        let message =
+                            format!("option of lease {addr}: {}; block skipped", e.message);
+                        return Err(self.broken(cur, e.at, message));
+                    }
+                };
+                let lower = name.to_ascii_lowercase();
+                let Some(agent) = lower.strip_prefix("agent.") else {
+                    self.hold(
+                        cur,
+                        name_at,
+                        Severity::Warning,
+                        format!("option {name} in lease {addr}: dhcpd only accepts agent.* options here; ignored"),
+                    );
+                    return self.skip_field(cur);
+                };
+                let agent = agent.to_string();
+                let value = self.quoted_or_raw(cur, "option value")?;
+                if full {
+                    self.writer.agent(agent.as_bytes(), value);
+                }
+            }
+            b"billing" => {
+                let sub = if cur.eat_word("class") {
+                    false
+                } else if cur.eat_word("subclass") {
+                    true
+                } else {
+                    let n = cur.peek();
+                    let message = format!(
+                        "expected 'class' or 'subclass' after billing, found {}; block skipped",
+                        cur.describe(n)
+                    );
+                    return Err(self.broken(cur, n.pos(), message));
+                };
+                let Some(class) = self.string_token(cur, "billing class")? else {
+                    return Ok(());
+                };
+                let data = if sub {
+                    Some(self.quoted_or_raw(cur, "billing subclass data")?)
+                } else {
+                    self.semicolon(cur, "billing class")?;
+                    None
+                };
+                if full {
+                    self.writer
+                        .text("billing-class", &unescape(cur.text(class)));
+                    if let Some(d) = data {
+                        self.writer.text("billing-subclass", d);
+                    }
+                }
+            }
+            b"on" => {
+                // `on expiry or release { … }`: executable statements that
+                // dhcpd keeps for later; nothing to report.
+                loop {
+                    let n = cur.bump();
+                    match n.kind {
+                        Kind::Eof => return Err(Outcome::NeedMore),
+                        Kind::Punct(b'{') => break,
+                        Kind::Punct(b';' | b'}') => {
+                            let message = format!(
+                                "expected '{{' after on, found {}; block skipped",
+                                cur.describe(n)
+                            );
+                            return Err(self.broken(cur, n.pos(), message));
+                        }
+                        _ => {}
+                    }
+                }
+                if !cur.skip_block_body() {
+                    return Err(Outcome::NeedMore);
+                }
+            }
+            _ => {
+                let shown = cur.describe(t);
+                self.hold(
+                    cur,
+                    t.pos(),
+                    Severity::Warning,
+                    format!("unknown statement {shown} in lease {addr}; ignored"),
+                );
+                self.skip_field(cur)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn host(&mut self, cur: &mut Cursor<'_>, buf: &[u8], kw: Token) -> Outcome {
+        let t = cur.peek();
+        let name = if t.kind == Kind::Str {
+            cur.bump();
+            String::from_utf8_lossy(&unescape(cur.text(t))).into_owned()
+        } else {
+            match read_dotted_name(cur) {
+                Ok(n) => n,
+                Err(e) => {
+                    let message = format!("invalid host name: {}; entry skipped", e.message);
+                    return self.broken(cur, e.at, message);
+                }
+            }
+        };
+        let o = cur.bump();
+        if !o.is_punct(b'{') {
+            let message = format!(
+                "expected '{{' after host {name}, found {}; entry skipped",
+                cur.describe(o)
+            );
+            return self.broken(cur, o.pos(), message);
+        }
+        let (line, col) = cur.line_col(kw.pos());
+        let mut host = Host {
+            name: name.clone(),
+            hardware: None,
+            fixed_addresses: Vec::new(),
+            host_name: None,
+            ddns_hostname: None,
+            origin: Origin {
+                file: cur.file().clone(),
+                line,
+                col,
+            },
+        };
+        let mut deleted = false;
+        loop {
+            let t = cur.bump();
+            match t.kind {
+                Kind::Eof => return Outcome::NeedMore,
+                Kind::Punct(b'}') => break,
+                Kind::Punct(b';') => {}
+                Kind::Word if self.is_column0_keyword(buf, t) => {
+                    self.hold(
+                        cur,
+                        kw.pos(),
+                        Severity::Error,
+                        format!("host {name} is not closed before the next top-level entry; entry skipped"),
+                    );
+                    return Outcome::Broken(t.start);
+                }
+                Kind::Word => {
+                    if let Err(out) = self.host_field(cur, t, &mut host, &mut deleted) {
+                        return out;
+                    }
+                }
+                _ => {
+                    let message = format!(
+                        "unexpected {} in host {name}; entry skipped",
+                        cur.describe(t)
+                    );
+                    return self.broken(cur, t.pos(), message);
+                }
+            }
+        }
+        let entry = if deleted {
+            HostEntry::Deleted
+        } else {
+            HostEntry::Declared(host)
+        };
+        self.db.set_host(name, entry);
+        Outcome::Done(cur.prev_end())
+    }
+
+    fn host_field(
+        &mut self,
+        cur: &mut Cursor<'_>,
+        t: Token,
+        host: &mut Host,
+        deleted: &mut bool,
+    ) -> Step {
+        let word = cur.text(t).to_ascii_lowercase();
+        match word.as_slice() {
+            b"deleted" => {
+                self.semicolon(cur, "deleted")?;
+                *deleted = true;
+            }
+            b"hardware" => {
+                let k = cur.bump();
+                if k.kind != Kind::Word {
+                    let message = format!(
+                        "expected a hardware type, found {}; entry skipped",
+                        cur.describe(k)
+                    );
+                    return Err(self.broken(cur, k.pos(), message));
+                }
+                let kind = cur.text(k).to_ascii_lowercase();
+                if cur.peek().is_punct(b';') {
+                    return self.semicolon(cur, "hardware");
+                }
+                match read_hex_list(cur) {
+                    Ok(b) => {
+                        self.semicolon(cur, "hardware")?;
+                        host.hardware = Some(Hardware {
+                            kind: String::from_utf8_lossy(&kind).into_owned(),
+                            address: hex_colon(&b),
+                        });
+                    }
+                    Err(e) => {
+                        let message = format!(
+                            "hardware address of host {}: {}; entry skipped",
+                            host.name, e.message
+                        );
+                        return Err(self.broken(cur, e.at, message));
+                    }
+                }
+            }
+            b"fixed-address" => {
+                let mut list = Vec::new();
+                loop {
+                    match read_address_or_name(cur) {
+                        Ok(a) => list.push(a),
+                        Err(e) => {
+                            let message = format!(
+                                "fixed-address of host {}: {}; entry skipped",
+                                host.name, e.message
+                            );
+                            return Err(self.broken(cur, e.at, message));
+                        }
+                    }
+                    if !cur.eat_punct(b',') {
+                        break;
+                    }
+                }
+                self.semicolon(cur, "fixed-address")?;
+                host.fixed_addresses = list;
+            }
+            b"option" if cur.peek_is_word("host-name") => {
+                cur.bump();
+                if cur.peek().kind == Kind::Str {
+                    if let Some(s) = self.string_token(cur, "host-name")? {
+                        self.semicolon(cur, "host-name")?;
+                        host.host_name =
+                            Some(String::from_utf8_lossy(&unescape(cur.text(s))).into_owned());
+                    }
+                } else {
+                    self.skip_field(cur)?;
+                }
+            }
+            b"ddns-hostname" if cur.peek().kind == Kind::Str => {
+                if let Some(s) = self.string_token(cur, "ddns-hostname")? {
+                    self.semicolon(cur, "ddns-hostname")?;
+                    host.ddns_hostname =
+                        Some(String::from_utf8_lossy(&unescape(cur.text(s))).into_owned());
+                }
+            }
+            _ => {
+                // dynamic; uid; group "g"; supersede …; host-identifier …
+                self.skip_field(cur)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Convenience for tests and one-shot reads: parses a whole file at once.
+pub fn parse_all(
+    file: &str,
+    bytes: &[u8],
+    detail: Detail,
+    diags: &mut Diagnostics,
+) -> (LeaseDb, Feed) {
+    let mut p = LeaseParser::new(Arc::from(file), detail);
+    let feed = p.feed(bytes, true, diags);
+    (p.into_db(), feed)
+}

@@ -1,0 +1,329 @@
+//! Multi-token values: IPv4 addresses, dotted names and hex lists
+//! (GRAMMAR §1.6).
+//!
+//! dhcpd builds these from several tokens, so whitespace and even comments
+//! may sit between the parts (`10.18.5 . 30` is an address). Octets are
+//! always decimal: `010` is 10. `Ipv4Addr::from_str` gets both wrong, so it
+//! is never used on input text.
+
+use std::net::Ipv4Addr;
+
+use super::cursor::Cursor;
+use super::lexer::{Kind, Token};
+
+/// A value that could not be read: where, and why (a full sentence
+/// fragment, lowercase, no trailing period).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValueError {
+    pub at: usize,
+    pub message: String,
+}
+
+pub type ValueResult<T> = Result<T, ValueError>;
+
+fn err<T>(at: usize, message: String) -> ValueResult<T> {
+    Err(ValueError { at, message })
+}
+
+/// The value of an all-decimal word, saturating far above any octet.
+pub fn decimal(text: &[u8]) -> Option<u64> {
+    if text.is_empty() || !text.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let mut v: u64 = 0;
+    for &d in text {
+        v = v.saturating_mul(10).saturating_add(u64::from(d - b'0'));
+    }
+    Some(v)
+}
+
+/// Reads `N . N . N . N` with decimal octets 0-255.
+pub fn read_ipv4(cur: &mut Cursor<'_>) -> ValueResult<Ipv4Addr> {
+    let mut octets = [0u8; 4];
+    for (i, slot) in octets.iter_mut().enumerate() {
+        if i > 0 {
+            let dot = cur.peek();
+            if !dot.is_punct(b'.') {
+                return err(
+                    dot.pos(),
+                    format!(
+                        "too few numbers in IPv4 address: expected '.', found {}",
+                        cur.describe(dot)
+                    ),
+                );
+            }
+            cur.bump();
+        }
+        let t = cur.bump();
+        *slot = octet(cur, t)?;
+    }
+    Ok(Ipv4Addr::from(octets))
+}
+
+fn octet(cur: &Cursor<'_>, t: Token) -> ValueResult<u8> {
+    if t.kind != Kind::Word {
+        return err(
+            t.pos(),
+            format!("expected an IPv4 address, found {}", cur.describe(t)),
+        );
+    }
+    match decimal(cur.text(t)) {
+        Some(v) if v <= 255 => Ok(v as u8),
+        Some(_) => err(
+            t.pos(),
+            format!(
+                "octet {} is out of range (0-255)",
+                String::from_utf8_lossy(cur.text(t))
+            ),
+        ),
+        None => err(
+            t.pos(),
+            format!("expected a decimal IPv4 octet, found {}", cur.describe(t)),
+        ),
+    }
+}
+
+/// An item of `fixed-address` or of an address-list option: dhcpd accepts
+/// an IPv4 literal or a DNS name in the same place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AddressOrName {
+    V4(Ipv4Addr),
+    Name(String),
+}
+
+/// Reads `word (. word)* [.]`: a host, shared-network or DNS name. Four
+/// all-decimal parts make an IPv4 address instead (with octet checks).
+pub fn read_address_or_name(cur: &mut Cursor<'_>) -> ValueResult<AddressOrName> {
+    let first = cur.peek();
+    if first.kind != Kind::Word {
+        return err(
+            first.pos(),
+            format!(
+                "expected an address or a name, found {}",
+                cur.describe(first)
+            ),
+        );
+    }
+    let mut parts: Vec<Token> = Vec::with_capacity(4);
+    let mut trailing_dot = false;
+    loop {
+        let t = cur.bump();
+        parts.push(t);
+        if !cur.peek().is_punct(b'.') {
+            break;
+        }
+        cur.bump();
+        if cur.peek().kind != Kind::Word {
+            trailing_dot = true;
+            break;
+        }
+        if parts.len() > 255 {
+            let at = cur.peek().pos();
+            return err(at, "name has too many labels".to_string());
+        }
+    }
+    let numeric = parts
+        .iter()
+        .all(|t| cur.text(*t).iter().all(u8::is_ascii_digit));
+    if numeric && !trailing_dot {
+        if parts.len() != 4 {
+            let at = parts.first().map_or(first.pos(), |t| t.pos());
+            return err(
+                at,
+                format!("an IPv4 address needs four numbers, found {}", parts.len()),
+            );
+        }
+        let mut octets = [0u8; 4];
+        for (slot, t) in octets.iter_mut().zip(&parts) {
+            *slot = octet(cur, *t)?;
+        }
+        return Ok(AddressOrName::V4(Ipv4Addr::from(octets)));
+    }
+    let mut name = String::new();
+    for (i, t) in parts.iter().enumerate() {
+        if i > 0 {
+            name.push('.');
+        }
+        name.push_str(&String::from_utf8_lossy(cur.text(*t)));
+    }
+    if trailing_dot {
+        name.push('.');
+    }
+    Ok(AddressOrName::Name(name))
+}
+
+/// Reads a name that must not be an IPv4-looking value only when the
+/// caller says so; used for `host` and `shared-network` names, where
+/// `host 10.44.0.77` is a *name*. Returns the text as written.
+pub fn read_dotted_name(cur: &mut Cursor<'_>) -> ValueResult<String> {
+    let first = cur.peek();
+    if first.kind != Kind::Word {
+        return err(
+            first.pos(),
+            format!("expected a name, found {}", cur.describe(first)),
+        );
+    }
+    let mut name = String::new();
+    loop {
+        let t = cur.bump();
+        name.push_str(&String::from_utf8_lossy(cur.text(t)));
+        if !cur.peek().is_punct(b'.') {
+            break;
+        }
+        cur.bump();
+        name.push('.');
+        if cur.peek().kind != Kind::Word {
+            break;
+        }
+        if name.len() > 4096 {
+            return err(t.pos(), "name is too long".to_string());
+        }
+    }
+    Ok(name)
+}
+
+/// Reads a colon-separated list of 1-2 digit hex octets (`0:c:29:a:b:c`).
+pub fn read_hex_list(cur: &mut Cursor<'_>) -> ValueResult<Vec<u8>> {
+    let mut out = Vec::with_capacity(6);
+    loop {
+        let t = cur.bump();
+        let text = cur.text(t);
+        if t.kind != Kind::Word || text.is_empty() || text.len() > 2 {
+            let hint = if t.kind == Kind::Word && text.contains(&b'-') {
+                " (use colons, not dashes)"
+            } else if t.kind == Kind::Word {
+                " (octets are 1 or 2 hex digits separated by ':')"
+            } else {
+                ""
+            };
+            return err(
+                t.pos(),
+                format!("expected a hex octet, found {}{hint}", cur.describe(t)),
+            );
+        }
+        let mut v: u8 = 0;
+        for &c in text {
+            let Some(d) = (c as char).to_digit(16) else {
+                return err(
+                    t.pos(),
+                    format!("expected a hex octet, found {}", cur.describe(t)),
+                );
+            };
+            v = v.wrapping_mul(16).wrapping_add(d as u8);
+        }
+        out.push(v);
+        if !cur.eat_punct(b':') {
+            return Ok(out);
+        }
+        if out.len() > 1024 {
+            return err(t.pos(), "hex list is too long".to_string());
+        }
+    }
+}
+
+/// Formats octets as lowercase two-digit hex joined by `:`.
+pub fn hex_colon(bytes: &[u8]) -> String {
+    let mut s = String::with_capacity(bytes.len() * 3);
+    for (i, b) in bytes.iter().enumerate() {
+        if i > 0 {
+            s.push(':');
+        }
+        s.push(char::from(HEX[usize::from(b >> 4)]));
+        s.push(char::from(HEX[usize::from(b & 15)]));
+    }
+    s
+}
+
+const HEX: [u8; 16] = *b"0123456789abcdef";
+
+/// The prefix length of a netmask, and whether its ones are contiguous.
+pub fn mask_prefix(mask: Ipv4Addr) -> (u8, bool) {
+    let m = u32::from(mask);
+    let ones = m.count_ones() as u8;
+    let contiguous = m.leading_ones() == m.count_ones();
+    (ones, contiguous)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dhcp::lexer::Mode;
+    use std::sync::Arc;
+
+    fn cur(src: &str) -> Cursor<'_> {
+        Cursor::new(src.as_bytes(), Mode::Conf, Arc::from("t"))
+    }
+
+    #[test]
+    fn ipv4_forms() {
+        assert_eq!(
+            read_ipv4(&mut cur("10.18.5.010")),
+            Ok(Ipv4Addr::new(10, 18, 5, 10))
+        );
+        assert_eq!(
+            read_ipv4(&mut cur("10.18.5 . 30")),
+            Ok(Ipv4Addr::new(10, 18, 5, 30))
+        );
+        assert_eq!(
+            read_ipv4(&mut cur("10.44.0. # c\n 9")),
+            Ok(Ipv4Addr::new(10, 44, 0, 9))
+        );
+        let e = read_ipv4(&mut cur("10.0.0.256")).unwrap_err();
+        assert_eq!(
+            (e.at, e.message.as_str()),
+            (7, "octet 256 is out of range (0-255)")
+        );
+        let e = read_ipv4(&mut cur("10.0.0 ;")).unwrap_err();
+        assert!(e.message.starts_with("too few numbers"), "{}", e.message);
+        assert!(read_ipv4(&mut cur("fe80::1")).is_err());
+    }
+
+    #[test]
+    fn address_or_name() {
+        assert_eq!(
+            read_address_or_name(&mut cur("10.9.0.9,")),
+            Ok(AddressOrName::V4(Ipv4Addr::new(10, 9, 0, 9)))
+        );
+        assert_eq!(
+            read_address_or_name(&mut cur("gw.example.com;")),
+            Ok(AddressOrName::Name("gw.example.com".into()))
+        );
+        assert_eq!(
+            read_address_or_name(&mut cur("3com.example.")),
+            Ok(AddressOrName::Name("3com.example.".into()))
+        );
+        assert!(read_address_or_name(&mut cur("10.0.0;")).is_err());
+    }
+
+    #[test]
+    fn names() {
+        assert_eq!(
+            read_dotted_name(&mut cur("trailing.dot.example. {")),
+            Ok("trailing.dot.example.".into())
+        );
+        assert_eq!(
+            read_dotted_name(&mut cur("10.44.0.77 {")),
+            Ok("10.44.0.77".into())
+        );
+        assert!(read_dotted_name(&mut cur("\"q\"")).is_err());
+    }
+
+    #[test]
+    fn hex_lists() {
+        assert_eq!(
+            read_hex_list(&mut cur("0:c:29:a:b:C;")),
+            Ok(vec![0, 12, 0x29, 10, 11, 12])
+        );
+        assert_eq!(hex_colon(&[0, 12, 0xAB]), "00:0c:ab");
+        let e = read_hex_list(&mut cur("00-11-22")).unwrap_err();
+        assert!(e.message.contains("dashes"), "{}", e.message);
+        assert!(read_hex_list(&mut cur("001122334455")).is_err());
+    }
+
+    #[test]
+    fn masks() {
+        assert_eq!(mask_prefix(Ipv4Addr::new(255, 255, 252, 0)), (22, true));
+        assert_eq!(mask_prefix(Ipv4Addr::new(255, 0, 255, 0)), (16, false));
+        assert_eq!(mask_prefix(Ipv4Addr::new(0, 0, 0, 0)), (0, true));
+    }
+}

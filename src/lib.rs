@@ -1,0 +1,12 @@
+//! dhcpstats: reads an ISC dhcpd configuration and lease database and
+//! answers with per-subnet JSON. See ARCHITECTURE.md for the map.
+
+#![forbid(unsafe_code)]
+
+pub mod cli;
+pub mod config;
+pub mod dhcp;
+pub mod diag;
+pub mod http;
+pub mod inputs;
+pub mod report;

@@ -1,0 +1,381 @@
+//! The wire format of `/subnets` (SPEC §3), and nothing else.
+//!
+//! Serialization-only wrapper types borrow the report, the configuration
+//! and the lease database, and write the JSON in one pass, keys in the
+//! documented order; no intermediate `serde_json::Value` is built, so a
+//! report with a million leases costs no more memory than its output
+//! buffer (and none at all when streamed to stdout by `dump`).
+
+use std::borrow::Cow;
+use std::io::{self, Write};
+use std::net::Ipv4Addr;
+
+use serde::Serialize;
+use serde::ser::{SerializeMap, SerializeSeq, Serializer};
+
+use super::{Counts, Report, StaticEntry, SubnetReport};
+use crate::dhcp::conf::{Conf, Subnet};
+use crate::dhcp::lease_fields::{Field, Fields};
+use crate::dhcp::leases::LeaseDb;
+use crate::dhcp::time::format_lease_time;
+
+/// How to render.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Style {
+    /// 4-space indentation (`debug: true`, `?pretty`, `--pretty`).
+    pub pretty: bool,
+    /// Without `statics` and `leases` (`?summary`, `--summary`).
+    pub summary: bool,
+}
+
+/// The data a rendering needs.
+#[derive(Clone, Copy)]
+pub struct Sources<'a> {
+    pub report: &'a Report,
+    pub conf: &'a Conf,
+    pub db: &'a LeaseDb,
+}
+
+/// Writes the whole `/subnets` object, with a final newline.
+pub fn write_all<W: Write>(out: W, src: Sources<'_>, style: Style) -> io::Result<()> {
+    write_value(out, &All { src, style }, style)
+}
+
+/// Writes one subnet's object (`/subnets/<network>/<len>`).
+pub fn write_subnet<W: Write>(
+    out: W,
+    src: Sources<'_>,
+    subnet: &SubnetReport,
+    style: Style,
+) -> io::Result<()> {
+    write_value(
+        out,
+        &SubnetJson {
+            src,
+            sr: subnet,
+            style,
+        },
+        style,
+    )
+}
+
+/// Renders any serializable value in the chosen style, plus a newline.
+pub fn write_value<W: Write, T: Serialize + ?Sized>(
+    mut out: W,
+    value: &T,
+    style: Style,
+) -> io::Result<()> {
+    if style.pretty {
+        let fmt = serde_json::ser::PrettyFormatter::with_indent(b"    ");
+        let mut ser = serde_json::Serializer::with_formatter(&mut out, fmt);
+        value.serialize(&mut ser).map_err(io::Error::other)?;
+    } else {
+        serde_json::to_writer(&mut out, value).map_err(io::Error::other)?;
+    }
+    out.write_all(b"\n")
+}
+
+pub fn to_vec<T: Serialize + ?Sized>(value: &T, style: Style) -> Vec<u8> {
+    let mut v = Vec::new();
+    // Writing to a Vec cannot fail, and our types always serialize.
+    let _ = write_value(&mut v, value, style);
+    v
+}
+
+pub fn render_all(src: Sources<'_>, style: Style) -> Vec<u8> {
+    to_vec(&All { src, style }, style)
+}
+
+pub fn render_subnet(src: Sources<'_>, subnet: &SubnetReport, style: Style) -> Vec<u8> {
+    to_vec(
+        &SubnetJson {
+            src,
+            sr: subnet,
+            style,
+        },
+        style,
+    )
+}
+
+struct All<'a> {
+    src: Sources<'a>,
+    style: Style,
+}
+
+impl Serialize for All<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let subnets = &self.src.report.subnets;
+        let mut map = s.serialize_map(Some(subnets.len()))?;
+        for sr in subnets {
+            map.serialize_entry(
+                &sr.cidr,
+                &SubnetJson {
+                    src: self.src,
+                    sr,
+                    style: self.style,
+                },
+            )?;
+        }
+        map.end()
+    }
+}
+
+struct SubnetJson<'a> {
+    src: Sources<'a>,
+    sr: &'a SubnetReport,
+    style: Style,
+}
+
+impl Serialize for SubnetJson<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(None)?;
+        let Some(subnet) = self.src.conf.subnets.get(self.sr.subnet) else {
+            return map.end();
+        };
+        map.serialize_entry("ranges", &RangesJson(subnet))?;
+        map.serialize_entry("ips", &CountsJson(&self.sr.ips))?;
+        let o = &subnet.options;
+        if let Some(v) = &subnet.shared_network {
+            map.serialize_entry("shared_network", v)?;
+        }
+        if let Some(v) = &o.routers {
+            map.serialize_entry("routers", v)?;
+        }
+        if let Some(v) = &o.dns_servers {
+            map.serialize_entry("dns_servers", v)?;
+        }
+        if let Some(v) = &o.ntp_servers {
+            map.serialize_entry("ntp_servers", v)?;
+        }
+        if let Some(v) = &o.domain_name {
+            map.serialize_entry("domain_name", v)?;
+        }
+        if let Some(v) = &o.ddns_domain_name {
+            map.serialize_entry("ddns_domain_name", v)?;
+        }
+        if !self.style.summary {
+            map.serialize_entry("statics", &StaticsJson(&self.sr.statics))?;
+            map.serialize_entry(
+                "leases",
+                &LeasesJson {
+                    db: self.src.db,
+                    addrs: &self.sr.leases,
+                },
+            )?;
+        }
+        map.end()
+    }
+}
+
+struct RangesJson<'a>(&'a Subnet);
+
+impl Serialize for RangesJson<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(self.0.ranges.len()))?;
+        for r in &self.0.ranges {
+            seq.serialize_element(&[r.low.to_string(), r.high.to_string()])?;
+        }
+        seq.end()
+    }
+}
+
+struct CountsJson<'a>(&'a Counts);
+
+impl Serialize for CountsJson<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let pairs = self.0.pairs();
+        let mut map = s.serialize_map(Some(pairs.len()))?;
+        for (k, v) in pairs {
+            map.serialize_entry(k, &v)?;
+        }
+        map.end()
+    }
+}
+
+struct StaticsJson<'a>(&'a [StaticEntry]);
+
+impl Serialize for StaticsJson<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(self.0.len()))?;
+        for e in self.0 {
+            map.serialize_entry(&e.name, &StaticJson(e))?;
+        }
+        map.end()
+    }
+}
+
+struct StaticJson<'a>(&'a StaticEntry);
+
+impl Serialize for StaticJson<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let e = self.0;
+        let mut map = s.serialize_map(None)?;
+        if let Some(m) = &e.mac_address {
+            map.serialize_entry("mac_address", m)?;
+        }
+        map.serialize_entry("ip_address", &e.ip_address.to_string())?;
+        if let Some(h) = &e.host_name {
+            map.serialize_entry("host_name", h)?;
+        }
+        map.end()
+    }
+}
+
+struct LeasesJson<'a> {
+    db: &'a LeaseDb,
+    addrs: &'a [u32],
+}
+
+impl Serialize for LeasesJson<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(self.addrs.len()))?;
+        let mut entries = Vec::with_capacity(16);
+        for &addr in self.addrs {
+            let Some(lease) = self.db.leases.get(&addr) else {
+                continue;
+            };
+            lease_entries(&lease.fields, &mut entries);
+            map.serialize_entry(&Ipv4Addr::from(addr).to_string(), &EntriesJson(&entries))?;
+        }
+        map.end()
+    }
+}
+
+/// A value of a lease object.
+enum Value<'a> {
+    Text(Cow<'a, str>),
+    True,
+}
+
+struct EntriesJson<'a, 'b>(&'b [(Cow<'a, str>, Value<'a>)]);
+
+impl Serialize for EntriesJson<'_, '_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in self.0 {
+            match v {
+                Value::Text(t) => map.serialize_entry(k.as_ref(), t.as_ref())?,
+                Value::True => map.serialize_entry(k.as_ref(), &true)?,
+            }
+        }
+        map.end()
+    }
+}
+
+fn lossy(b: &[u8]) -> Cow<'_, str> {
+    String::from_utf8_lossy(b)
+}
+
+/// The key/value pairs of one lease object in the order of the block.
+/// A key written twice keeps its first position and its last value; a
+/// `set` variable never replaces one of the block's own fields (SPEC §3.5).
+fn lease_entries<'a>(fields: &'a [u8], out: &mut Vec<(Cow<'a, str>, Value<'a>)>) {
+    out.clear();
+    let decoded = || {
+        Fields::new(fields).map(|f| -> (Cow<'a, str>, Value<'a>, bool) {
+            match f {
+                Field::Time(k, t) => (
+                    Cow::Borrowed(k),
+                    Value::Text(Cow::Owned(format_lease_time(t))),
+                    true,
+                ),
+                Field::State(k, st) => (
+                    Cow::Borrowed(k),
+                    Value::Text(Cow::Borrowed(st.as_str())),
+                    true,
+                ),
+                Field::Hardware(kind, addr) => (
+                    Cow::Owned(format!("hardware-{}", lossy(kind))),
+                    Value::Text(lossy(addr)),
+                    true,
+                ),
+                // Old-style `ddns-fwd-name "x";` is a variable like `set`.
+                Field::Text(k, v) => (
+                    Cow::Borrowed(k),
+                    Value::Text(lossy(v)),
+                    !k.starts_with("ddns-"),
+                ),
+                Field::Set(name, v) => (lossy(name), Value::Text(lossy(v)), false),
+                Field::Agent(name, v) => (
+                    Cow::Owned(format!("agent.{}", lossy(name))),
+                    Value::Text(lossy(v)),
+                    true,
+                ),
+                Field::Flag(k) => (Cow::Borrowed(k), Value::True, true),
+            }
+        })
+    };
+    let own: Vec<Cow<'a, str>> = decoded()
+        .filter(|(_, _, own)| *own)
+        .map(|(k, _, _)| k)
+        .collect();
+    for (key, value, is_own) in decoded() {
+        if !is_own && own.contains(&key) {
+            continue;
+        }
+        match out.iter_mut().find(|(k, _)| *k == key) {
+            Some(slot) => slot.1 = value,
+            None => out.push((key, value)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dhcp::lease_fields::FieldWriter;
+    use crate::dhcp::time::LeaseTime;
+
+    fn entries(w: &FieldWriter) -> Vec<(String, String)> {
+        let buf = w.finish();
+        let mut out = Vec::new();
+        lease_entries(&buf, &mut out);
+        out.into_iter()
+            .map(|(k, v)| {
+                let v = match v {
+                    Value::Text(t) => t.into_owned(),
+                    Value::True => "true".into(),
+                };
+                (k.into_owned(), v)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn set_never_overrides_own_fields() {
+        let mut w = FieldWriter::new();
+        w.set(b"uid", b"from-set");
+        w.time("starts", LeaseTime::At(0));
+        w.text("uid", b"real");
+        w.set(b"starts", b"x");
+        w.set(b"note", b"a");
+        w.set(b"note", b"b");
+        assert_eq!(
+            entries(&w),
+            vec![
+                ("starts".to_string(), "4 1970/01/01 00:00:00".to_string()),
+                ("uid".to_string(), "real".to_string()),
+                ("note".to_string(), "b".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn flags_and_hardware_keys() {
+        let mut w = FieldWriter::new();
+        w.hardware(b"token-ring", b"00:11:22:33:44:5a");
+        w.flag("dynamic-bootp");
+        w.agent(b"remote-id", b"0:1:2");
+        assert_eq!(
+            entries(&w),
+            vec![
+                (
+                    "hardware-token-ring".to_string(),
+                    "00:11:22:33:44:5a".to_string()
+                ),
+                ("dynamic-bootp".to_string(), "true".to_string()),
+                ("agent.remote-id".to_string(), "0:1:2".to_string()),
+            ]
+        );
+    }
+}

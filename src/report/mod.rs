@@ -1,0 +1,468 @@
+//! The report: configuration + lease database + *now* → per-subnet numbers
+//! (SPEC §3). Pure and cheap enough to redo whenever time passes.
+//!
+//! [`build`] attributes every lease to the longest-prefix subnet holding
+//! its address, counts it when it lies in one of that subnet's ranges,
+//! places every host's fixed addresses the same way, and notes the moment
+//! the answer will change by itself ([`Report::valid_until`]: the earliest
+//! future `ends` of a counted active lease). Rendering to JSON is in
+//! [`json`]; this module knows nothing about bytes or HTTP.
+
+pub mod json;
+
+use std::collections::HashMap;
+use std::net::Ipv4Addr;
+
+use crate::dhcp::conf::{Conf, Host, Subnet};
+use crate::dhcp::lease_fields::BindingState;
+use crate::dhcp::leases::{HostEntry, Lease, LeaseDb};
+use crate::dhcp::time::LeaseTime;
+use crate::dhcp::values::AddressOrName;
+use crate::diag::{Diagnostic, Diagnostics, Severity};
+
+/// The ten numbers of `ips` (SPEC §3.2).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub total: u64,
+    pub active: u64,
+    pub free: u64,
+    pub backup: u64,
+    pub expired: u64,
+    pub released: u64,
+    pub abandoned: u64,
+    pub reset: u64,
+    pub unused: u64,
+    pub statics: u64,
+}
+
+impl Counts {
+    /// Every counted lease (everything but `total`, `unused`, `static`).
+    pub fn leased(&self) -> u64 {
+        self.active
+            + self.free
+            + self.backup
+            + self.expired
+            + self.released
+            + self.abandoned
+            + self.reset
+    }
+
+    /// The (name, value) pairs in output order.
+    pub fn pairs(&self) -> [(&'static str, u64); 10] {
+        [
+            ("total", self.total),
+            ("active", self.active),
+            ("free", self.free),
+            ("backup", self.backup),
+            ("expired", self.expired),
+            ("released", self.released),
+            ("abandoned", self.abandoned),
+            ("reset", self.reset),
+            ("unused", self.unused),
+            ("static", self.statics),
+        ]
+    }
+}
+
+/// How a lease counts at a given time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Counted {
+    Active,
+    Free,
+    Backup,
+    Expired,
+    Released,
+    Abandoned,
+    Reset,
+}
+
+/// The state a lease counts as at `now` (SPEC §3.2): an active lease whose
+/// `ends` has passed is expired; a block without `binding state` is active
+/// while `ends` is in the future and free after, as dhcpd reads it.
+pub fn classify(lease: &Lease, now: i64) -> Counted {
+    let ended = lease.ends.is_some_and(|e| e.has_passed(now));
+    match lease.state {
+        Some(BindingState::Active | BindingState::Bootp | BindingState::Reserved) => {
+            if ended {
+                Counted::Expired
+            } else {
+                Counted::Active
+            }
+        }
+        Some(BindingState::Free) => Counted::Free,
+        Some(BindingState::Backup) => Counted::Backup,
+        Some(BindingState::Expired) => Counted::Expired,
+        Some(BindingState::Released) => Counted::Released,
+        Some(BindingState::Abandoned) => Counted::Abandoned,
+        Some(BindingState::Reset) => Counted::Reset,
+        None => match lease.ends {
+            Some(e) if !e.has_passed(now) => Counted::Active,
+            _ => Counted::Free,
+        },
+    }
+}
+
+/// One host reservation as placed in a subnet.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StaticEntry {
+    pub name: String,
+    pub mac_address: Option<String>,
+    pub ip_address: Ipv4Addr,
+    pub host_name: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SubnetReport {
+    /// Index into `Conf::subnets`.
+    pub subnet: usize,
+    pub cidr: String,
+    pub ips: Counts,
+    pub statics: Vec<StaticEntry>,
+    /// Addresses of every lease in the subnet, sorted numerically.
+    pub leases: Vec<u32>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Report {
+    pub subnets: Vec<SubnetReport>,
+    /// The report is exact until this time (Unix seconds): the earliest
+    /// future `ends` of a counted active lease. `None`: until files change.
+    pub valid_until: Option<i64>,
+    /// The time the report was computed for.
+    pub now: i64,
+}
+
+impl Report {
+    pub fn find(&self, cidr: &str) -> Option<&SubnetReport> {
+        self.subnets.iter().find(|s| s.cidr == cidr)
+    }
+}
+
+/// Finds the longest-prefix subnet holding an address. Subnets are grouped
+/// by mask, most specific mask first (non-contiguous masks work too).
+pub struct SubnetIndex {
+    by_mask: Vec<(u32, HashMap<u32, usize>)>,
+}
+
+impl SubnetIndex {
+    pub fn new(subnets: &[Subnet]) -> SubnetIndex {
+        let mut groups: HashMap<u32, HashMap<u32, usize>> = HashMap::new();
+        for (i, s) in subnets.iter().enumerate() {
+            groups
+                .entry(u32::from(s.mask))
+                .or_default()
+                .entry(u32::from(s.network))
+                .or_insert(i);
+        }
+        let mut by_mask: Vec<(u32, HashMap<u32, usize>)> = groups.into_iter().collect();
+        by_mask.sort_by_key(|(mask, _)| std::cmp::Reverse((mask.count_ones(), *mask)));
+        SubnetIndex { by_mask }
+    }
+
+    pub fn lookup(&self, addr: u32) -> Option<usize> {
+        self.by_mask
+            .iter()
+            .find_map(|(mask, nets)| nets.get(&(addr & mask)).copied())
+    }
+}
+
+/// The union of a subnet's ranges as sorted, disjoint, non-adjacent
+/// intervals (overlapping ranges are counted once).
+pub fn merged_ranges(subnet: &Subnet) -> Vec<(u32, u32)> {
+    let mut v: Vec<(u32, u32)> = subnet
+        .ranges
+        .iter()
+        .map(|r| (u32::from(r.low), u32::from(r.high)))
+        .collect();
+    v.sort_unstable();
+    let mut out: Vec<(u32, u32)> = Vec::with_capacity(v.len());
+    for (lo, hi) in v {
+        match out.last_mut() {
+            Some(last) if u64::from(lo) <= u64::from(last.1) + 1 => last.1 = last.1.max(hi),
+            _ => out.push((lo, hi)),
+        }
+    }
+    out
+}
+
+fn in_intervals(intervals: &[(u32, u32)], addr: u32) -> bool {
+    let i = intervals.partition_point(|(lo, _)| *lo <= addr);
+    i > 0 && intervals.get(i - 1).is_some_and(|(_, hi)| addr <= *hi)
+}
+
+/// The hosts in effect: dhcpd.conf's, then the lease file's OMAPI entries
+/// (a later declaration of a name replaces it in place; `deleted` removes).
+pub fn effective_hosts<'a>(conf: &'a Conf, db: &'a LeaseDb) -> Vec<&'a Host> {
+    let mut order: Vec<Option<&Host>> = conf.hosts.iter().map(Some).collect();
+    let mut index: HashMap<&str, usize> = conf
+        .hosts
+        .iter()
+        .enumerate()
+        .map(|(i, h)| (h.name.as_str(), i))
+        .collect();
+    for (name, entry) in db.hosts() {
+        let value = match entry {
+            HostEntry::Declared(h) => Some(h),
+            HostEntry::Deleted => None,
+        };
+        match index.get(name) {
+            Some(&i) => {
+                if let Some(slot) = order.get_mut(i) {
+                    *slot = value;
+                }
+            }
+            None => {
+                index.insert(name, order.len());
+                order.push(value);
+            }
+        }
+    }
+    order.into_iter().flatten().collect()
+}
+
+/// Diagnostics that depend on the configuration and leases together but
+/// not on time (hosts that cannot be placed). Computed once per data
+/// generation, not per report.
+pub fn placement_diagnostics(conf: &Conf, db: &LeaseDb) -> Diagnostics {
+    let mut diags = Diagnostics::new();
+    let index = SubnetIndex::new(&conf.subnets);
+    for h in effective_hosts(conf, db) {
+        for a in &h.fixed_addresses {
+            let (severity, message) = match a {
+                AddressOrName::Name(n) => (
+                    Severity::Warning,
+                    format!(
+                        "host {}: fixed-address {n} is a DNS name; it is not resolved, so the host is not placed in a subnet",
+                        h.name
+                    ),
+                ),
+                AddressOrName::V4(ip) if index.lookup(u32::from(*ip)).is_none() => (
+                    Severity::Note,
+                    format!(
+                        "host {}: fixed-address {ip} is in no declared subnet",
+                        h.name
+                    ),
+                ),
+                AddressOrName::V4(_) => continue,
+            };
+            diags.push(Diagnostic {
+                file: h.origin.file.clone(),
+                line: h.origin.line,
+                col: h.origin.col,
+                severity,
+                message,
+            });
+        }
+    }
+    diags
+}
+
+/// Which lists to build.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shape {
+    /// Counts only: no `leases` lists (statics are always placed, they
+    /// are needed for the `static` count).
+    Summary,
+    Full,
+}
+
+/// Builds the report for time `now`.
+pub fn build(conf: &Conf, db: &LeaseDb, now: i64, shape: Shape) -> Report {
+    let index = SubnetIndex::new(&conf.subnets);
+    let ranges: Vec<Vec<(u32, u32)>> = conf.subnets.iter().map(merged_ranges).collect();
+    let mut subnets: Vec<SubnetReport> = conf
+        .subnets
+        .iter()
+        .enumerate()
+        .map(|(i, s)| SubnetReport {
+            subnet: i,
+            cidr: s.cidr(),
+            ips: Counts {
+                total: ranges
+                    .get(i)
+                    .map_or(0, |r| r.iter().map(|(lo, hi)| u64::from(hi - lo) + 1).sum()),
+                ..Counts::default()
+            },
+            statics: Vec::new(),
+            leases: Vec::new(),
+        })
+        .collect();
+
+    let mut valid_until: Option<i64> = None;
+    for (&addr, lease) in &db.leases {
+        let Some(si) = index.lookup(addr) else {
+            continue;
+        };
+        let Some(sr) = subnets.get_mut(si) else {
+            continue;
+        };
+        if shape == Shape::Full {
+            sr.leases.push(addr);
+        }
+        if !ranges.get(si).is_some_and(|r| in_intervals(r, addr)) {
+            continue;
+        }
+        let c = &mut sr.ips;
+        match classify(lease, now) {
+            Counted::Active => {
+                c.active += 1;
+                if let Some(LeaseTime::At(t)) = lease.ends {
+                    valid_until = Some(valid_until.map_or(t, |v| v.min(t)));
+                }
+            }
+            Counted::Free => c.free += 1,
+            Counted::Backup => c.backup += 1,
+            Counted::Expired => c.expired += 1,
+            Counted::Released => c.released += 1,
+            Counted::Abandoned => c.abandoned += 1,
+            Counted::Reset => c.reset += 1,
+        }
+    }
+
+    for h in effective_hosts(conf, db) {
+        for a in &h.fixed_addresses {
+            let AddressOrName::V4(ip) = a else { continue };
+            let Some(sr) = index
+                .lookup(u32::from(*ip))
+                .and_then(|si| subnets.get_mut(si))
+            else {
+                continue;
+            };
+            // One entry per host and subnet: the first of its addresses there.
+            if sr.statics.iter().any(|e| e.name == h.name) {
+                continue;
+            }
+            sr.statics.push(StaticEntry {
+                name: h.name.clone(),
+                mac_address: h.hardware.as_ref().map(|hw| hw.address.clone()),
+                ip_address: *ip,
+                host_name: h.host_name.clone().or_else(|| h.ddns_hostname.clone()),
+            });
+        }
+    }
+
+    for sr in &mut subnets {
+        sr.ips.statics = sr.statics.len() as u64;
+        sr.ips.unused = sr.ips.total.saturating_sub(sr.ips.leased());
+        sr.leases.sort_unstable();
+    }
+    Report {
+        subnets,
+        valid_until,
+        now,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dhcp::conf::parse_bytes;
+    use crate::dhcp::leases::{Detail, parse_all};
+
+    fn lease(state: Option<BindingState>, ends: Option<LeaseTime>) -> Lease {
+        Lease {
+            state,
+            ends,
+            fields: Box::default(),
+        }
+    }
+
+    #[test]
+    fn classification_follows_the_spec() {
+        let now = 1000;
+        let at = |t| Some(LeaseTime::At(t));
+        use BindingState as B;
+        assert_eq!(
+            classify(&lease(Some(B::Active), at(1001)), now),
+            Counted::Active
+        );
+        assert_eq!(
+            classify(&lease(Some(B::Active), at(1000)), now),
+            Counted::Expired
+        );
+        assert_eq!(
+            classify(&lease(Some(B::Active), Some(LeaseTime::Never)), now),
+            Counted::Active
+        );
+        assert_eq!(
+            classify(&lease(Some(B::Active), None), now),
+            Counted::Active
+        );
+        assert_eq!(
+            classify(&lease(Some(B::Bootp), at(5)), now),
+            Counted::Expired
+        );
+        assert_eq!(
+            classify(&lease(Some(B::Reserved), at(5000)), now),
+            Counted::Active
+        );
+        assert_eq!(
+            classify(&lease(Some(B::Backup), at(5)), now),
+            Counted::Backup
+        );
+        assert_eq!(classify(&lease(None, at(5000)), now), Counted::Active);
+        assert_eq!(classify(&lease(None, at(5)), now), Counted::Free);
+        assert_eq!(classify(&lease(None, None), now), Counted::Free);
+    }
+
+    #[test]
+    fn overlapping_ranges_count_once_and_longest_prefix_wins() {
+        let mut d = Diagnostics::new();
+        let conf = parse_bytes(
+            "t.conf",
+            b"subnet 10.0.0.0 netmask 255.255.0.0 { range 10.0.1.1 10.0.1.10; }
+              subnet 10.0.5.0 netmask 255.255.255.0 { range 10.0.5.1 10.0.5.10; range 10.0.5.5 10.0.5.20; }",
+            &mut d,
+        );
+        let (db, _) = parse_all(
+            "t.leases",
+            b"lease 10.0.5.3 { binding state active; ends never; }
+lease 10.0.1.2 { binding state free; }
+lease 10.0.7.7 { binding state active; }
+",
+            Detail::Full,
+            &mut d,
+        );
+        let r = build(&conf, &db, 0, Shape::Full);
+        assert_eq!(r.subnets[1].ips.total, 20);
+        assert_eq!(r.subnets[1].ips.active, 1);
+        assert_eq!(r.subnets[1].ips.unused, 19);
+        assert_eq!(r.subnets[0].ips.free, 1);
+        // Outside every range: listed, not counted.
+        assert_eq!(
+            r.subnets[0].leases,
+            vec![
+                u32::from(Ipv4Addr::new(10, 0, 1, 2)),
+                u32::from(Ipv4Addr::new(10, 0, 7, 7))
+            ]
+        );
+        assert_eq!(r.subnets[0].ips.active, 0);
+    }
+
+    #[test]
+    fn valid_until_is_the_earliest_future_end() {
+        let mut d = Diagnostics::new();
+        let conf = parse_bytes(
+            "t",
+            b"subnet 10.0.0.0 netmask 255.255.255.0 { range 10.0.0.1 10.0.0.9; }",
+            &mut d,
+        );
+        let (db, _) = parse_all(
+            "l",
+            b"lease 10.0.0.1 { ends epoch 500; binding state active; }
+lease 10.0.0.2 { ends epoch 300; binding state active; }
+lease 10.0.0.3 { ends epoch 100; binding state active; }
+lease 10.0.0.4 { ends epoch 200; binding state free; }
+",
+            Detail::Summary,
+            &mut d,
+        );
+        assert_eq!(
+            build(&conf, &db, 150, Shape::Summary).valid_until,
+            Some(300)
+        );
+        let late = build(&conf, &db, 600, Shape::Summary);
+        assert_eq!(late.valid_until, None);
+        assert_eq!(late.subnets[0].ips.expired, 3);
+    }
+}

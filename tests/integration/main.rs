@@ -1,0 +1,14 @@
+//! Integration tests, one binary with a module per topic (ripgrep's
+//! layout): the parsers on every grammar case, the real dhcpd corpus, the
+//! generated data, the golden SPEC example and the command line.
+
+mod common;
+
+mod cli;
+mod corpus;
+mod generated;
+mod golden;
+mod grammar_conf;
+mod grammar_leases;
+mod incremental;
+mod malformed;

@@ -1,0 +1,391 @@
+//! GRAMMAR §6: every malformed input gives a diagnostic at the right line,
+//! never a panic or a hang, and the valid rest of the file is still read.
+//! Also the stress shapes of `malformed/gen-large.py`, built in memory.
+
+use dhcpstats::dhcp::conf::parse_bytes;
+use dhcpstats::dhcp::leases::{Detail, LeaseDb, parse_all};
+use dhcpstats::diag::Diagnostics;
+
+use crate::common::{describe, diag_lines, grammar_conf, testdata, text};
+
+fn check_conf(name: &str, expect: &str, expect_diags: &[&str]) {
+    let (c, d) = grammar_conf(&format!("malformed/{name}"));
+    assert_eq!(describe(&c), text(expect), "reading of {name}");
+    assert_eq!(diag_lines(&d), expect_diags, "diagnostics of {name}");
+}
+
+#[test]
+fn conf_bad_numbers() {
+    check_conf(
+        "conf-bad-numbers.conf",
+        "
+        subnet 10.0.0.0/24 ranges=[] total=0
+        host a
+        ",
+        &[
+            "3:26 error: octet 256 is out of range (0-255)",
+            "4:16 error: too few numbers in IPv4 address: expected '.', found '10'",
+            "6:28 error: expected a hex octet, found '00-11-22-33-44-55' (use colons, not dashes)",
+            "6:64 error: option host-name needs a quoted string, found 'a'",
+        ],
+    );
+}
+
+#[test]
+fn conf_extra_close_brace() {
+    check_conf(
+        "conf-extra-close.conf",
+        "
+        subnet 10.0.0.0/24 ranges=[10.0.0.10-10.0.0.20] total=11
+        subnet 10.0.1.0/24 ranges=[10.0.1.10-10.0.1.20] total=11
+        ",
+        &["5:1 error: unexpected '}' with no open block; ignored"],
+    );
+}
+
+#[test]
+fn conf_ff_byte_is_a_bad_token_not_the_end() {
+    check_conf(
+        "conf-ff-byte.conf",
+        "subnet 10.0.0.0/24 ranges=[10.0.0.10-10.0.0.20] total=11",
+        &[
+            "3:1 error: expected a statement, found byte 0xff",
+            "4:6 error: unexpected end of file: this '{' is never closed, so the rest of the file was skipped",
+        ],
+    );
+}
+
+#[test]
+fn conf_include_loop_is_detected() {
+    let (c, d) = grammar_conf("malformed/conf-include-loop.conf");
+    assert_eq!(describe(&c), "");
+    let lines = diag_lines(&d);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(
+        lines[0].starts_with("2:9 error: include cycle: \"malformed/conf-include-loop.conf\""),
+        "{lines:?}"
+    );
+}
+
+#[test]
+fn conf_missing_include_keeps_the_rest() {
+    check_conf(
+        "conf-include-missing.conf",
+        "subnet 10.0.0.0/24 ranges=[] total=0",
+        &[
+            "2:9 error: cannot read include \"/nonexistent/dhcpd-extra.conf\": /nonexistent/dhcpd-extra.conf: No such file or directory (os error 2)",
+        ],
+    );
+}
+
+#[test]
+fn conf_long_string_and_long_whitespace_are_fine() {
+    let (c, d) = grammar_conf("malformed/conf-long-string.conf");
+    assert_eq!(c.subnets.len(), 1);
+    assert_eq!(
+        c.subnets[0].options.domain_name.as_ref().map(String::len),
+        Some(2000)
+    );
+    assert!(d.is_empty());
+    check_conf(
+        "conf-long-whitespace.conf",
+        "subnet 10.0.0.0/24 ranges=[10.0.0.10-10.0.0.20] total=11",
+        &[],
+    );
+}
+
+#[test]
+fn conf_non_ascii_name() {
+    check_conf(
+        "conf-nonascii-name.conf",
+        "",
+        &[
+            "2:9 error: expected '{' after host caf, found byte 0xc3 (names are ASCII letters, digits, '-', '_' and '.'); host skipped",
+        ],
+    );
+}
+
+#[test]
+fn conf_unbalanced_open_brace_keeps_what_was_read() {
+    check_conf(
+        "conf-unbalanced-open.conf",
+        "subnet 10.0.0.0/24 ranges=[10.0.0.10-10.0.0.20] total=11",
+        &[
+            "4:1 error: unexpected end of file: the '{' of a subnet at line 2, column 39 is never closed",
+        ],
+    );
+}
+
+#[test]
+fn conf_unterminated_string() {
+    check_conf(
+        "conf-unterminated-string.conf",
+        "",
+        &["2:20 error: unterminated string: the closing '\"' is missing"],
+    );
+}
+
+// ---- lease files ----
+
+fn leases(name: &str) -> (LeaseDb, Vec<String>, bool) {
+    let bytes = std::fs::read(testdata(&format!("grammar/malformed/{name}"))).unwrap();
+    let mut d = Diagnostics::new();
+    let (db, feed) = parse_all(name, &bytes, Detail::Full, &mut d);
+    (db, diag_lines(&d), feed.incomplete_tail)
+}
+
+fn addrs(db: &LeaseDb) -> Vec<String> {
+    let mut v: Vec<u32> = db.leases.keys().copied().collect();
+    v.sort_unstable();
+    v.into_iter()
+        .map(|a| std::net::Ipv4Addr::from(a).to_string())
+        .collect()
+}
+
+/// The two valid leases that surround the damage in every example.
+const GOOD: [&str; 2] = ["192.0.2.100", "192.0.2.101"];
+
+#[test]
+fn leases_bad_dates_keep_the_lease_without_the_time() {
+    let (db, d, _) = leases("leases-bad-dates.leases");
+    assert_eq!(
+        addrs(&db),
+        ["192.0.2.100", "192.0.2.101", "192.0.2.153", "192.0.2.154"]
+    );
+    assert_eq!(d.len(), 4);
+    assert!(
+        d[0].starts_with(
+            "17:10 error: starts of lease 192.0.2.153: invalid date 2026/13/45 25:61:61"
+        ),
+        "{d:?}"
+    );
+    assert!(
+        d[1].starts_with("18:12 error: ends of lease 192.0.2.153:"),
+        "{d:?}"
+    );
+    assert!(
+        d[2].starts_with("22:12 error: starts of lease 192.0.2.154:"),
+        "{d:?}"
+    );
+    assert!(
+        d[3].starts_with(
+            "23:13 error: ends of lease 192.0.2.154: expected seconds since the epoch"
+        ),
+        "{d:?}"
+    );
+    let l = db
+        .leases
+        .get(&u32::from(std::net::Ipv4Addr::new(192, 0, 2, 153)))
+        .unwrap();
+    assert_eq!(l.ends, None);
+}
+
+#[test]
+fn leases_bad_ip_never_wraps() {
+    let (db, d, _) = leases("leases-bad-ip.leases");
+    assert_eq!(addrs(&db), GOOD);
+    assert_eq!(
+        d,
+        [
+            "16:15 error: invalid address in lease header: octet 300 is out of range (0-255); block skipped",
+            "19:15 error: invalid address in lease header: too few numbers in IPv4 address: expected '.', found '{'; block skipped",
+            "22:7 error: invalid address in lease header: expected a decimal IPv4 octet, found 'fe80'; block skipped",
+        ]
+    );
+}
+
+#[test]
+fn leases_binary_junk_and_nul_bytes_are_skipped() {
+    let (db, d, _) = leases("leases-binary-junk.leases");
+    assert_eq!(addrs(&db), GOOD);
+    assert_eq!(
+        d,
+        ["16:1 warning: unreadable data (byte 0x01) in lease file; skipped up to the next lease"]
+    );
+    let (db, d, _) = leases("leases-nul-bytes.leases");
+    assert_eq!(addrs(&db), GOOD);
+    assert_eq!(
+        d,
+        ["16:1 warning: unreadable data (byte 0x00) in lease file; skipped up to the next lease"]
+    );
+}
+
+#[test]
+fn leases_extra_close_brace_loses_nothing() {
+    let (db, d, _) = leases("leases-extra-close-brace.leases");
+    assert_eq!(addrs(&db), GOOD);
+    assert_eq!(d, ["16:1 warning: stray '}' between blocks; ignored"]);
+}
+
+#[test]
+fn leases_missing_close_brace_loses_only_that_block() {
+    let (db, d, _) = leases("leases-missing-close-brace.leases");
+    // dhcpd loses both; we keep the following, complete block.
+    assert_eq!(addrs(&db), ["192.0.2.101"]);
+    assert_eq!(
+        d,
+        [
+            "4:1 error: lease 192.0.2.100 has no closing '}' before the next entry at line 16; block skipped"
+        ]
+    );
+}
+
+#[test]
+fn leases_missing_semicolon() {
+    let (db, d, _) = leases("leases-missing-semicolon.leases");
+    assert_eq!(addrs(&db), GOOD);
+    assert_eq!(
+        d,
+        ["18:3 error: expected ';' after binding state, found 'hardware'; block skipped"]
+    );
+}
+
+#[test]
+fn leases_toplevel_garbage() {
+    let (db, d, _) = leases("leases-toplevel-garbage.leases");
+    assert_eq!(addrs(&db), GOOD);
+    assert_eq!(
+        d,
+        [
+            "16:1 warning: unknown top-level statement 'garbage' in lease file; skipped up to the next lease"
+        ]
+    );
+}
+
+#[test]
+fn leases_truncated_final_block_is_pending_not_an_error() {
+    for name in [
+        "leases-trunc-after-brace.leases",
+        "leases-trunc-mid-keyword.leases",
+        "leases-trunc-mid-string.leases",
+    ] {
+        let (db, d, tail) = leases(name);
+        assert_eq!(addrs(&db), ["192.0.2.100"], "{name}");
+        assert!(d.is_empty(), "{name}: {d:?}");
+        assert!(tail, "{name}");
+    }
+    let (db, d, tail) = leases("leases-trunc-no-final-newline.leases");
+    assert_eq!(addrs(&db), GOOD);
+    assert!(d.is_empty() && !tail);
+}
+
+#[test]
+fn leases_unknown_state_drops_the_block() {
+    let (db, d, _) = leases("leases-unknown-state.leases");
+    assert_eq!(addrs(&db), GOOD);
+    assert_eq!(d.len(), 1);
+    assert!(
+        d[0].starts_with("17:17 error: unknown binding state 'leased'"),
+        "{d:?}"
+    );
+}
+
+#[test]
+fn leases_unknown_statement_keeps_the_lease() {
+    let (db, d, _) = leases("leases-unknown-statement.leases");
+    assert_eq!(addrs(&db), ["192.0.2.100", "192.0.2.101", "192.0.2.150"]);
+    assert_eq!(
+        d,
+        ["18:3 warning: unknown statement 'frobnicate' in lease 192.0.2.150; ignored"]
+    );
+}
+
+#[test]
+fn leases_unterminated_string_ends_at_the_line() {
+    let (db, d, _) = leases("leases-unterminated-string.leases");
+    assert_eq!(addrs(&db), GOOD);
+    assert_eq!(
+        d,
+        [
+            "18:19 error: unterminated string: the closing '\"' is missing on this line; block skipped"
+        ]
+    );
+}
+
+// ---- stress shapes (gen-large.py), in memory ----
+
+#[test]
+fn one_megabyte_line_and_token() {
+    let mut line =
+        b"subnet 10.0.0.0 netmask 255.255.255.0 { range 10.0.0.10 10.0.0.20; } # ".to_vec();
+    line.extend(std::iter::repeat_n(b'x', 1 << 20));
+    line.push(b'\n');
+    let mut d = Diagnostics::new();
+    let c = parse_bytes("line.conf", &line, &mut d);
+    assert_eq!(c.subnets.len(), 1);
+    assert!(d.is_empty());
+
+    let mut token = b"option domain-name ".to_vec();
+    token.extend(std::iter::repeat_n(b'a', 1 << 20));
+    token.extend_from_slice(b";\nsubnet 10.0.0.0 netmask 255.255.255.0 { }\n");
+    let mut d = Diagnostics::new();
+    let c = parse_bytes("token.conf", &token, &mut d);
+    assert_eq!(
+        c.subnets.len(),
+        1,
+        "the statement after the huge token is read"
+    );
+    assert_eq!(d.count(dhcpstats::diag::Severity::Error), 1);
+}
+
+#[test]
+fn one_megabyte_string_in_a_lease_drops_only_the_value() {
+    let mut text = b"lease 10.0.0.10 {\n  binding state active;\n  client-hostname \"".to_vec();
+    text.extend(std::iter::repeat_n(b'h', 1 << 20));
+    text.extend_from_slice(b"\";\n}\nlease 10.0.0.11 {\n  binding state free;\n}\n");
+    let mut d = Diagnostics::new();
+    let (db, _) = parse_all("s.leases", &text, Detail::Full, &mut d);
+    assert_eq!(db.leases.len(), 2);
+    assert_eq!(
+        diag_lines(&d),
+        ["3:19 error: client-hostname is longer than 64 KiB; value dropped"]
+    );
+}
+
+#[test]
+fn hundred_thousand_nested_groups_do_not_overflow_the_stack() {
+    let mut text = b"group {\n".repeat(100_000);
+    text.extend(b"}\n".repeat(100_000));
+    text.extend_from_slice(b"subnet 10.0.0.0 netmask 255.255.255.0 { range 10.0.0.1 10.0.0.2; }\n");
+    let mut d = Diagnostics::new();
+    let c = parse_bytes("deep.conf", &text, &mut d);
+    assert_eq!(
+        c.subnets.len(),
+        1,
+        "the subnet after the deep nesting is read"
+    );
+    let lines = diag_lines(&d);
+    assert_eq!(
+        lines,
+        ["65:7 error: blocks are nested more than 64 deep; this block is skipped"]
+    );
+}
+
+#[test]
+fn hundred_thousand_leases() {
+    let mut text = Vec::with_capacity(16 << 20);
+    let mut x: u32 = 1;
+    for i in 0..100_000u32 {
+        // A small LCG instead of Python's random: many addresses repeat.
+        x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+        let a = (x >> 8) % 65_534 + 1;
+        let st = ["active", "free", "active", "expired", "abandoned", "backup"][(x % 6) as usize];
+        text.extend_from_slice(
+            format!(
+                "lease 10.0.{}.{} {{\n  starts 4 2026/11/26 01:18:04;\n  ends 4 2026/11/26 02:18:04;\n  binding state {st};\n  hardware ethernet 02:00:00:{:02x}:{:02x}:{:02x};\n}}\n",
+                a >> 8,
+                a & 255,
+                (i >> 16) & 255,
+                (i >> 8) & 255,
+                i & 255
+            )
+            .as_bytes(),
+        );
+    }
+    let mut d = Diagnostics::new();
+    let (db, feed) = parse_all("big.leases", &text, Detail::Summary, &mut d);
+    assert!(d.is_empty());
+    assert!(!feed.incomplete_tail);
+    assert_eq!(db.lease_blocks, 100_000);
+    assert!(db.leases.len() > 50_000 && db.leases.len() < 100_000);
+}
