@@ -102,6 +102,17 @@ pub fn locate(cli: Option<&Path>) -> PathBuf {
 
 /// Reads and checks the configuration file at `path`.
 pub fn load(path: &Path) -> Result<Config, ConfigError> {
+    // Absolute, so that relative paths inside stay right after a SIGHUP
+    // and `/status` shows where files really are.
+    let absolute;
+    let path = if path.is_absolute() {
+        path
+    } else {
+        absolute = std::env::current_dir()
+            .map(|d| d.join(path))
+            .unwrap_or_else(|_| path.to_path_buf());
+        absolute.as_path()
+    };
     let shown = path.display();
     let meta = std::fs::metadata(path)
         .map_err(|e| ConfigError(format!("{shown}: cannot read the configuration file: {e}")))?;

@@ -216,17 +216,21 @@ pub struct ConfData {
 /// already included) with their includes. Fails only if a configured file
 /// cannot be read; problems inside files are diagnostics.
 pub fn read_conf(config: &Config) -> Result<ConfData, InputError> {
-    let base = config
-        .subnet_file
+    read_conf_files(&config.subnet_file, &config.static_file)
+}
+
+/// [`read_conf`] for explicit paths.
+pub fn read_conf_files(subnet_file: &Path, static_file: &Path) -> Result<ConfData, InputError> {
+    let base = subnet_file
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_default();
     let mut loader = FsLoader::new(base);
     let mut diags = Diagnostics::new();
-    let main = loader.load_path(&config.subnet_file)?;
+    let main = loader.load_path(subnet_file)?;
     let mut parsed = conf::parse(&main, &mut loader, &mut diags);
-    if !loader.has_read(&config.static_file) {
-        let statics = loader.load_path(&config.static_file)?;
+    if !loader.has_read(static_file) {
+        let statics = loader.load_path(static_file)?;
         let more = conf::parse(&statics, &mut loader, &mut diags);
         conf::merge_static(&mut parsed, more, &mut diags);
     }
@@ -260,10 +264,11 @@ pub fn read_leases(path: &Path, detail: Detail) -> Result<LeaseData, InputError>
     let identity = Identity::of(&meta);
     let mut parser = LeaseParser::new(Arc::from(path.display().to_string()), detail);
     let mut diags = Diagnostics::new();
-    let (consumed, incomplete_tail) = stream_leases(&mut file, &mut parser, &mut diags)
+    let mut db = LeaseDb::default();
+    let (consumed, incomplete_tail) = stream_leases(&mut file, &mut parser, &mut db, &mut diags)
         .map_err(|e| input_error(path, e.to_string()))?;
     Ok(LeaseData {
-        db: parser.into_db(),
+        db,
         diags,
         stamp: FileStamp {
             path: path.to_path_buf(),
@@ -274,12 +279,13 @@ pub fn read_leases(path: &Path, detail: Detail) -> Result<LeaseData, InputError>
     })
 }
 
-/// Feeds everything `reader` yields to `parser`, holding at most one
-/// unfinished block plus one chunk. Returns the bytes consumed and whether
-/// the input ended inside a block.
+/// Feeds everything `reader` yields to `parser`, applying it to `db`,
+/// holding at most one unfinished block plus one chunk. Returns the bytes
+/// consumed and whether the input ended inside a block.
 pub fn stream_leases<R: Read>(
     reader: &mut R,
     parser: &mut LeaseParser,
+    db: &mut LeaseDb,
     diags: &mut Diagnostics,
 ) -> io::Result<(u64, bool)> {
     let mut buf: Vec<u8> = Vec::with_capacity(READ_CHUNK * 2);
@@ -299,7 +305,7 @@ pub fn stream_leases<R: Read>(
             buf.truncate(start + n);
             eof = n == 0;
         }
-        let feed = parser.feed(&buf, eof, diags);
+        let feed = parser.feed_into(db, &buf, eof, diags);
         consumed_total += feed.consumed as u64;
         buf.drain(..feed.consumed.min(buf.len()));
         if eof {
@@ -338,13 +344,14 @@ mod tests {
         }
         let mut diags = Diagnostics::new();
         let mut p = LeaseParser::new(Arc::from("t"), Detail::Full);
-        let (consumed, tail) = stream_leases(&mut Slow(text), &mut p, &mut diags).unwrap();
+        let mut db = LeaseDb::default();
+        let (consumed, tail) = stream_leases(&mut Slow(text), &mut p, &mut db, &mut diags).unwrap();
         assert!(tail);
         assert_eq!(
             consumed as usize,
             text.len() - "lease 10.0.0.3 {\n  binding".len()
         );
-        assert_eq!(p.db().leases.len(), 2);
+        assert_eq!(db.leases.len(), 2);
         assert!(diags.is_empty(), "{:?}", diags.items());
     }
 }

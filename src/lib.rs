@@ -3,10 +3,13 @@
 
 #![forbid(unsafe_code)]
 
+pub mod cache;
 pub mod cli;
 pub mod config;
 pub mod dhcp;
 pub mod diag;
 pub mod http;
 pub mod inputs;
+pub mod log;
+pub mod metrics;
 pub mod report;

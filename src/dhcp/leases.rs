@@ -231,6 +231,22 @@ impl LeaseParser {
         self.db
     }
 
+    /// Like [`LeaseParser::feed`], but applies the items to `db` (owned by
+    /// the caller, e.g. behind an `Arc` shared with readers) instead of the
+    /// parser's own database.
+    pub fn feed_into(
+        &mut self,
+        db: &mut LeaseDb,
+        buf: &[u8],
+        at_end: bool,
+        diags: &mut Diagnostics,
+    ) -> Feed {
+        self.db = std::mem::take(db);
+        let feed = self.feed(buf, at_end, diags);
+        *db = std::mem::take(&mut self.db);
+        feed
+    }
+
     /// Line and column of the next byte to be fed.
     pub fn position(&self) -> (u32, u32) {
         (self.line, self.col)

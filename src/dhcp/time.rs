@@ -151,6 +151,32 @@ fn punct(cur: &mut Cursor<'_>, c: u8, what: &str) -> ValueResult<()> {
     }
 }
 
+/// Formats as an HTTP date (RFC 9110 IMF-fixdate): `Thu, 26 Nov 2026 02:19:05 GMT`.
+pub fn format_http_date(secs: i64) -> String {
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let secs = secs.clamp(0, MAX_SECONDS);
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    let (y, mo, d) = civil_from_days(days);
+    let weekday = DAYS
+        .get(days.rem_euclid(7) as usize)
+        .copied()
+        .unwrap_or("Thu");
+    let month = MONTHS
+        .get(mo.saturating_sub(1) as usize)
+        .copied()
+        .unwrap_or("Jan");
+    format!(
+        "{weekday}, {d:02} {month} {y:04} {:02}:{:02}:{:02} GMT",
+        rem / 3600,
+        (rem % 3600) / 60,
+        rem % 60
+    )
+}
+
 /// Reads a lease time up to (not including) its `;`.
 pub fn read_lease_time(cur: &mut Cursor<'_>) -> ValueResult<LeaseTime> {
     let first = cur.peek();
@@ -317,6 +343,11 @@ mod tests {
         assert_eq!(format_lease_time(LeaseTime::At(0)), "4 1970/01/01 00:00:00");
         assert_eq!(format_lease_time(LeaseTime::Never), "never");
         assert_eq!(format_rfc3339(1_795_659_545), "2026-11-26T02:19:05Z");
+        assert_eq!(
+            format_http_date(1_795_659_545),
+            "Thu, 26 Nov 2026 02:19:05 GMT"
+        );
+        assert_eq!(format_http_date(0), "Thu, 01 Jan 1970 00:00:00 GMT");
     }
 
     #[test]

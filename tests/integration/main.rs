@@ -12,3 +12,4 @@ mod grammar_conf;
 mod grammar_leases;
 mod incremental;
 mod malformed;
+mod server;

@@ -1,0 +1,537 @@
+//! The cache between dhcpd's files and the server: it re-reads a file only
+//! when its identity (device, inode, size, mtime) changed, reads only the
+//! appended bytes of a grown lease file, rebuilds the report when time
+//! makes it stale, and keeps rendered JSON per data generation.
+//!
+//! Main types: [`Cache`] (one per server, shared by the workers),
+//! [`Generation`] (an immutable snapshot: configuration, lease database,
+//! report for one `now`, lazily rendered bodies) and [`LeaseTail`] (the
+//! incremental reader of the lease file).
+//!
+//! Consistency: a generation is built only from files that were all read
+//! successfully; a failed read keeps the previous generation (marked stale
+//! in [`Cache::status`]). Renders read only their own generation, so an
+//! answer is always one version of the files. The lease database is shared
+//! between generations through an `Arc`; appending uses `Arc::make_mut`,
+//! which mutates in place when no request still holds the old generation
+//! and copies otherwise.
+
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use crate::config::Config;
+use crate::dhcp::leases::{Detail, LeaseDb, LeaseParser};
+use crate::diag::Diagnostics;
+use crate::inputs::{self, ConfData, FileStamp, Identity, InputError};
+use crate::report::json::{self, Sources, Style};
+use crate::report::{self, Report, Shape};
+
+/// Bytes at the start of the lease file remembered to detect an in-place
+/// rewrite (same inode, different content).
+const HEAD_BYTES: usize = 4096;
+
+/// The files a cache reads, from the configuration.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Paths {
+    pub subnet_file: PathBuf,
+    pub static_file: PathBuf,
+    pub leases_file: PathBuf,
+}
+
+impl Paths {
+    pub fn of(config: &Config) -> Paths {
+        Paths {
+            subnet_file: config.subnet_file.clone(),
+            static_file: config.static_file.clone(),
+            leases_file: config.leases_file.clone(),
+        }
+    }
+}
+
+/// A rendered response body and its entity tag.
+#[derive(Clone, Debug)]
+pub struct Rendered {
+    pub body: Arc<[u8]>,
+    pub etag: String,
+}
+
+/// An immutable snapshot of everything the answers are made from.
+pub struct Generation {
+    pub id: u64,
+    pub conf: Arc<ConfData>,
+    pub db: Arc<LeaseDb>,
+    pub report: Report,
+    /// Unix time this generation was built.
+    pub built_at: i64,
+    /// Every diagnostic: configuration, lease file, host placement.
+    pub diagnostics: Diagnostics,
+    /// The lease file as last read.
+    pub leases: LeaseFileInfo,
+    /// `[summary][pretty]`
+    rendered: [[OnceLock<Rendered>; 2]; 2],
+    /// Rendered `/metrics` body, built by [`crate::metrics`].
+    pub metrics: OnceLock<Arc<[u8]>>,
+}
+
+/// What is known about the lease file of a generation.
+#[derive(Clone, Debug)]
+pub struct LeaseFileInfo {
+    pub stamp: FileStamp,
+    /// Bytes applied; the rest is an unfinished block.
+    pub consumed: u64,
+    pub incomplete_tail: bool,
+    /// Unix time of the last read, and how long it took.
+    pub read_at: i64,
+    pub read_duration: Duration,
+    /// How the last read went: full, or only the appended bytes.
+    pub last_read: ReadKind,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReadKind {
+    Full,
+    Appended,
+}
+
+impl ReadKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReadKind::Full => "full",
+            ReadKind::Appended => "appended",
+        }
+    }
+}
+
+impl Generation {
+    /// The `/subnets` body in a style, rendered once per generation.
+    pub fn render(&self, style: Style) -> Rendered {
+        let slot = &self.rendered[usize::from(style.summary)][usize::from(style.pretty)];
+        slot.get_or_init(|| Rendered {
+            body: json::render_all(self.sources(), style).into(),
+            etag: format!(
+                "\"g{}-{}{}\"",
+                self.id,
+                u8::from(style.summary),
+                u8::from(style.pretty)
+            ),
+        })
+        .clone()
+    }
+
+    /// One subnet's body (rendered per request: it is small).
+    pub fn render_subnet(&self, index: usize, style: Style) -> Option<Rendered> {
+        let sr = self.report.subnets.get(index)?;
+        Some(Rendered {
+            body: json::render_subnet(self.sources(), sr, style).into(),
+            etag: format!(
+                "\"g{}-{}{}-s{index}\"",
+                self.id,
+                u8::from(style.summary),
+                u8::from(style.pretty)
+            ),
+        })
+    }
+
+    pub fn sources(&self) -> Sources<'_> {
+        Sources {
+            report: &self.report,
+            conf: &self.conf.conf,
+            db: &self.db,
+        }
+    }
+}
+
+/// The incremental reader of the lease file.
+pub struct LeaseTail {
+    path: PathBuf,
+    parser: LeaseParser,
+    db: Arc<LeaseDb>,
+    diags: Diagnostics,
+    info: LeaseFileInfo,
+    head: Vec<u8>,
+}
+
+/// What a refresh of the lease file found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TailChange {
+    Unchanged,
+    Appended,
+    Reloaded,
+}
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+fn io_error(path: &Path, e: impl std::fmt::Display) -> InputError {
+    InputError {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    }
+}
+
+impl LeaseTail {
+    /// Reads the whole file. If the path is replaced while we read (dhcpd
+    /// renames its rewrite over it), the new file is read instead.
+    pub fn load(path: &Path) -> Result<LeaseTail, InputError> {
+        let mut attempt = 0;
+        loop {
+            let started = Instant::now();
+            let mut file = File::open(path).map_err(|e| io_error(path, e))?;
+            let meta = file.metadata().map_err(|e| io_error(path, e))?;
+            if meta.is_dir() {
+                return Err(io_error(path, "is a directory, not a file"));
+            }
+            let before = Identity::of(&meta);
+            let mut parser = LeaseParser::new(Arc::from(path.display().to_string()), Detail::Full);
+            let mut db = LeaseDb::default();
+            let mut diags = Diagnostics::new();
+            let mut counting = CountingReader {
+                inner: &mut file,
+                n: 0,
+                head: Vec::new(),
+            };
+            let (consumed, incomplete_tail) =
+                inputs::stream_leases(&mut counting, &mut parser, &mut db, &mut diags)
+                    .map_err(|e| io_error(path, e))?;
+            let read_to = counting.n;
+            let head = counting.head;
+            let now_at_path = std::fs::metadata(path).map(|m| Identity::of(&m));
+            let replaced = now_at_path.as_ref().is_ok_and(|id| !id.same_file(&before));
+            if replaced && attempt < 3 {
+                attempt += 1;
+                continue;
+            }
+            let identity = Identity {
+                size: read_to,
+                ..before
+            };
+            return Ok(LeaseTail {
+                path: path.to_path_buf(),
+                parser,
+                db: Arc::new(db),
+                diags,
+                info: LeaseFileInfo {
+                    stamp: FileStamp {
+                        path: path.to_path_buf(),
+                        identity,
+                    },
+                    consumed,
+                    incomplete_tail,
+                    read_at: unix_now(),
+                    read_duration: started.elapsed(),
+                    last_read: ReadKind::Full,
+                },
+                head,
+            });
+        }
+    }
+
+    pub fn db(&self) -> &Arc<LeaseDb> {
+        &self.db
+    }
+
+    pub fn info(&self) -> &LeaseFileInfo {
+        &self.info
+    }
+
+    pub fn diagnostics(&self) -> &Diagnostics {
+        &self.diags
+    }
+
+    /// Brings the database up to date with the file: nothing if its
+    /// identity is unchanged; only the new bytes if it grew in place with
+    /// the same beginning; a full read otherwise (new inode, truncated,
+    /// rewritten in place).
+    pub fn refresh(&mut self) -> Result<TailChange, InputError> {
+        let meta = std::fs::metadata(&self.path).map_err(|e| io_error(&self.path, e))?;
+        if meta.is_dir() {
+            return Err(io_error(&self.path, "is a directory, not a file"));
+        }
+        let now_id = Identity::of(&meta);
+        let old = self.info.stamp.identity;
+        if now_id == old {
+            return Ok(TailChange::Unchanged);
+        }
+        let grew_in_place = now_id.same_file(&old) && now_id.size >= old.size && self.same_head();
+        if grew_in_place {
+            match self.read_appended(now_id) {
+                Ok(()) => return Ok(TailChange::Appended),
+                Err(_) => { /* fall back to a full read below */ }
+            }
+        }
+        *self = LeaseTail::load(&self.path)?;
+        Ok(TailChange::Reloaded)
+    }
+
+    fn same_head(&self) -> bool {
+        let Ok(mut f) = File::open(&self.path) else {
+            return false;
+        };
+        let mut buf = vec![0u8; self.head.len()];
+        f.read_exact(&mut buf).is_ok() && buf == self.head
+    }
+
+    fn read_appended(&mut self, before: Identity) -> Result<(), InputError> {
+        let started = Instant::now();
+        let path = self.path.clone();
+        let mut file = File::open(&path).map_err(|e| io_error(&path, e))?;
+        let start = self.info.consumed;
+        file.seek(SeekFrom::Start(start))
+            .map_err(|e| io_error(&path, e))?;
+        let mut counting = CountingReader {
+            inner: &mut file,
+            n: 0,
+            head: Vec::new(),
+        };
+        let db = Arc::make_mut(&mut self.db);
+        let (consumed, incomplete_tail) =
+            inputs::stream_leases(&mut counting, &mut self.parser, db, &mut self.diags)
+                .map_err(|e| io_error(&path, e))?;
+        self.info.consumed = start + consumed;
+        self.info.incomplete_tail = incomplete_tail;
+        self.info.stamp.identity = Identity {
+            size: start + counting.n,
+            ..before
+        };
+        self.info.read_at = unix_now();
+        self.info.read_duration = started.elapsed();
+        self.info.last_read = ReadKind::Appended;
+        Ok(())
+    }
+}
+
+/// Counts the bytes read and keeps the first [`HEAD_BYTES`] of them.
+struct CountingReader<'a> {
+    inner: &'a mut File,
+    n: u64,
+    head: Vec<u8>,
+}
+
+impl Read for CountingReader<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let got = self.inner.read(buf)?;
+        if self.head.len() < HEAD_BYTES && self.n < HEAD_BYTES as u64 {
+            let want = (HEAD_BYTES - self.head.len()).min(got);
+            self.head
+                .extend_from_slice(buf.get(..want).unwrap_or_default());
+        }
+        self.n += got as u64;
+        Ok(got)
+    }
+}
+
+/// Why the cache has nothing to serve.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NoData(pub String);
+
+/// The outcome of the last attempt to read the files.
+#[derive(Clone, Debug, Default)]
+pub struct ReadState {
+    /// The error of the last read, if it failed (we may still serve an
+    /// older generation: then the answer is stale).
+    pub error: Option<String>,
+    /// Unix time of the last failed read.
+    pub failed_at: Option<i64>,
+}
+
+struct State {
+    paths: Paths,
+    conf: Option<Arc<ConfData>>,
+    tail: Option<LeaseTail>,
+    current: Option<Arc<Generation>>,
+    read: ReadState,
+    next_id: u64,
+}
+
+/// Everything the server answers from. Thread-safe; cheap to query when
+/// nothing changed (a `stat` per configured file).
+pub struct Cache {
+    state: Mutex<State>,
+    fixed_now: Option<i64>,
+    /// Called with a log line whenever data is rebuilt or a read fails.
+    log: Box<dyn Fn(&str) + Send + Sync>,
+}
+
+impl Cache {
+    pub fn new(
+        paths: Paths,
+        fixed_now: Option<i64>,
+        log: Box<dyn Fn(&str) + Send + Sync>,
+    ) -> Cache {
+        Cache {
+            state: Mutex::new(State {
+                paths,
+                conf: None,
+                tail: None,
+                current: None,
+                read: ReadState::default(),
+                next_id: 1,
+            }),
+            fixed_now,
+            log,
+        }
+    }
+
+    pub fn now(&self) -> i64 {
+        self.fixed_now.unwrap_or_else(unix_now)
+    }
+
+    /// Switches to other files (after SIGHUP); data is re-read on the next
+    /// request if any path changed.
+    pub fn set_paths(&self, paths: Paths) {
+        let mut st = self.lock();
+        if st.paths != paths {
+            st.paths = paths;
+            st.conf = None;
+            st.tail = None;
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        // A panic while holding the lock leaves consistent data (every
+        // update is a replacement), so a poisoned lock is still usable.
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The generation to answer from, refreshed as needed.
+    pub fn get(&self) -> Result<Arc<Generation>, NoData> {
+        let now = self.now();
+        let mut st = self.lock();
+        let conf_changed = st
+            .conf
+            .as_ref()
+            .is_none_or(|c| c.files.iter().any(|f| !f.unchanged()));
+        let mut error: Option<String> = None;
+        let mut files_changed = false;
+
+        if conf_changed {
+            let config_like = ConfigPaths(&st.paths);
+            match config_like.read() {
+                Ok(c) => {
+                    st.conf = Some(Arc::new(c));
+                    files_changed = true;
+                }
+                Err(e) => error = Some(e.to_string()),
+            }
+        }
+        let started = Instant::now();
+        let tail_result = match st.tail.as_mut() {
+            Some(t) => t.refresh(),
+            None => LeaseTail::load(&st.paths.leases_file).map(|t| {
+                st.tail = Some(t);
+                TailChange::Reloaded
+            }),
+        };
+        match tail_result {
+            Ok(TailChange::Unchanged) => {}
+            Ok(change) => {
+                files_changed = true;
+                if let Some(t) = &st.tail {
+                    let what = if change == TailChange::Appended {
+                        "appended bytes of"
+                    } else {
+                        ""
+                    };
+                    (self.log)(&format!(
+                        "read {what}{}{} in {:.1} ms: {} leases from {} blocks",
+                        if what.is_empty() { "" } else { " " },
+                        t.path.display(),
+                        started.elapsed().as_secs_f64() * 1000.0,
+                        t.db.leases.len(),
+                        t.db.lease_blocks
+                    ));
+                }
+            }
+            Err(e) => error = Some(merge_errors(error, e.to_string())),
+        }
+
+        if let Some(message) = error {
+            if st.read.error.as_deref() != Some(message.as_str()) {
+                let serving = if st.current.is_some() {
+                    "still serving the last good data"
+                } else {
+                    "no data to serve yet"
+                };
+                (self.log)(&format!("error: {message}; {serving}"));
+            }
+            st.read.error = Some(message.clone());
+            st.read.failed_at = Some(unix_now());
+            return st.current.clone().ok_or(NoData(message));
+        }
+        if st.read.error.take().is_some() {
+            (self.log)("files are readable again");
+        }
+
+        let fresh = st
+            .current
+            .as_ref()
+            .is_some_and(|g| !files_changed && g.report.valid_until.is_none_or(|t| now < t));
+        if fresh {
+            return st.current.clone().ok_or(NoData("no data".into()));
+        }
+        let (Some(conf), Some(tail)) = (st.conf.clone(), st.tail.as_ref()) else {
+            return Err(NoData("no data has been read yet".into()));
+        };
+        let db = Arc::clone(tail.db());
+        let mut diagnostics = conf.diags.clone();
+        diagnostics.extend(tail.diagnostics().clone());
+        diagnostics.extend(report::placement_diagnostics(&conf.conf, &db));
+        let leases = tail.info().clone();
+        let build_started = Instant::now();
+        let report = report::build(&conf.conf, &db, now, Shape::Full);
+        let id = st.next_id;
+        st.next_id += 1;
+        if files_changed {
+            (self.log)(&format!(
+                "data generation {id}: {} subnets, report built in {:.1} ms",
+                report.subnets.len(),
+                build_started.elapsed().as_secs_f64() * 1000.0
+            ));
+        }
+        let generation = Arc::new(Generation {
+            id,
+            conf,
+            db,
+            report,
+            built_at: unix_now(),
+            diagnostics,
+            leases,
+            rendered: Default::default(),
+            metrics: OnceLock::new(),
+        });
+        st.current = Some(Arc::clone(&generation));
+        Ok(generation)
+    }
+
+    /// The outcome of the last read, for `/status`.
+    pub fn read_state(&self) -> ReadState {
+        self.lock().read.clone()
+    }
+
+    /// The generation currently held, without refreshing.
+    pub fn current(&self) -> Option<Arc<Generation>> {
+        self.lock().current.clone()
+    }
+}
+
+fn merge_errors(a: Option<String>, b: String) -> String {
+    match a {
+        Some(a) => format!("{a}; {b}"),
+        None => b,
+    }
+}
+
+/// Reads the configuration files named by the cache's paths.
+struct ConfigPaths<'a>(&'a Paths);
+
+impl ConfigPaths<'_> {
+    fn read(&self) -> Result<ConfData, InputError> {
+        inputs::read_conf_files(&self.0.subnet_file, &self.0.static_file)
+    }
+}

@@ -1,0 +1,289 @@
+//! From a request to a response (SPEC §4): authentication, routing,
+//! entity tags. Runs on a worker thread; the only slow thing it can do is
+//! wait for the cache to re-read changed files.
+
+use std::sync::Arc;
+
+use super::request::{Method, Request};
+use super::response::{JSON, PROMETHEUS, Response};
+use super::{App, Settings};
+use crate::cache::{Generation, Rendered};
+use crate::cli::normalize_cidr;
+use crate::dhcp::time::format_rfc3339;
+use crate::report::json::Style;
+
+/// Compares a presented key with the configured one in time that depends
+/// only on the configured key's length: every byte is looked at, there is
+/// no early exit, and a wrong length only sets a flag.
+pub fn keys_match(presented: &[u8], expected: &[u8]) -> bool {
+    let mut diff = presented.len() ^ expected.len();
+    for (i, e) in expected.iter().enumerate() {
+        let p = presented.get(i).copied().unwrap_or(0);
+        diff |= usize::from(p ^ e);
+    }
+    std::hint::black_box(diff) == 0
+}
+
+fn authorized(settings: &Settings, req: &Request, path: &str) -> bool {
+    let Some(key) = &settings.auth else {
+        return true;
+    };
+    let expected = key.expose();
+    let by_header = req
+        .api_key
+        .as_deref()
+        .is_some_and(|k| keys_match(k, expected));
+    // Prometheus sends `Authorization: Bearer <key>`; accepted on /metrics only.
+    let by_bearer = path == "/metrics"
+        && req
+            .bearer
+            .as_deref()
+            .is_some_and(|k| keys_match(k, expected));
+    by_header | by_bearer
+}
+
+/// Decodes `%XX` escapes; invalid escapes are kept as written.
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while let Some(&c) = b.get(i) {
+        if c == b'%' {
+            let hex = b
+                .get(i + 1..i + 3)
+                .and_then(|h| std::str::from_utf8(h).ok());
+            if let Some(v) = hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                out.push(v);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(c);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The route a path names.
+#[derive(Debug, PartialEq, Eq)]
+enum Route {
+    Root,
+    Subnets,
+    Subnet(String),
+    Metrics,
+    Status,
+}
+
+fn route(path: &str) -> Option<Route> {
+    let path = if path.len() > 1 {
+        path.strip_suffix('/').unwrap_or(path)
+    } else {
+        path
+    };
+    match path {
+        "/" => Some(Route::Root),
+        "/subnets" => Some(Route::Subnets),
+        "/metrics" => Some(Route::Metrics),
+        "/status" => Some(Route::Status),
+        _ => path
+            .strip_prefix("/subnets/")
+            .map(|rest| Route::Subnet(rest.to_string())),
+    }
+}
+
+fn has_flag(query: &str, name: &str) -> bool {
+    query
+        .split('&')
+        .any(|p| p.split('=').next().is_some_and(|k| k == name))
+}
+
+/// Answers one request.
+pub fn handle(app: &App, req: &Request) -> Response {
+    let settings = app.settings();
+    let (raw_path, query) = req.target.split_once('?').unwrap_or((&req.target, ""));
+    let path = percent_decode(raw_path);
+    if !authorized(&settings, req, &path) {
+        return Response::message(401, "X-Api-Key authentication failed.");
+    }
+    let Some(route) = route(&path) else {
+        return Response::message(
+            404,
+            "not found; the routes are /, /subnets, /subnets/<network>/<len>, /metrics and /status",
+        );
+    };
+    if req.method == Method::Other {
+        let mut r = Response::message(405, "method not allowed; use GET or HEAD");
+        r.allow = true;
+        return r;
+    }
+    let style = Style {
+        pretty: settings.debug || has_flag(query, "pretty"),
+        summary: has_flag(query, "summary"),
+    };
+    let response = match route {
+        Route::Root => return Response::message(200, "dhcpstats API"),
+        Route::Status => return status(app, style),
+        Route::Subnets => with_data(app, |g| Ok(g.render(style))),
+        Route::Subnet(cidr) => with_data(app, |g| {
+            let wanted = normalize_cidr(&cidr).map_err(|e| Response::message(404, &e))?;
+            let index = g.report.subnets.iter().position(|s| s.cidr == wanted);
+            index
+                .and_then(|i| g.render_subnet(i, style))
+                .ok_or_else(|| Response::message(404, &format!("no subnet {wanted} is declared")))
+        }),
+        Route::Metrics => {
+            let result = app.cache.get();
+            let body = crate::metrics::render(app, result.as_ref().ok().map(Arc::as_ref));
+            let mut r = Response::new(200, PROMETHEUS, body);
+            r.etag = None;
+            return r;
+        }
+    };
+    match response {
+        Ok(rendered) => {
+            if req
+                .if_none_match
+                .as_deref()
+                .is_some_and(|inm| etag_matches(inm, &rendered.etag))
+            {
+                return Response::not_modified(rendered.etag);
+            }
+            let mut r = Response::new(200, JSON, rendered.body);
+            r.etag = Some(rendered.etag);
+            r
+        }
+        Err(r) => r,
+    }
+}
+
+/// `If-None-Match` holds `*` or a list of tags (weak ones compare too).
+fn etag_matches(header: &str, etag: &str) -> bool {
+    header
+        .split(',')
+        .map(|t| t.trim().trim_start_matches("W/"))
+        .any(|t| t == "*" || t == etag)
+}
+
+fn with_data(
+    app: &App,
+    f: impl FnOnce(&Generation) -> Result<Rendered, Response>,
+) -> Result<Rendered, Response> {
+    match app.cache.get() {
+        Ok(g) => f(&g),
+        Err(no) => Err(Response::message(503, &format!("no data yet: {}", no.0))),
+    }
+}
+
+fn status(app: &App, style: Style) -> Response {
+    let generation = app.cache.get().ok().or_else(|| app.cache.current());
+    let read = app.cache.read_state();
+    let settings = app.settings();
+    let mut files = Vec::new();
+    let mut data = serde_json::Value::Null;
+    let mut diagnostics = serde_json::json!({"errors": 0, "warnings": 0, "notes": 0, "first": []});
+    if let Some(g) = &generation {
+        for f in &g.conf.files {
+            files.push(file_json("configuration", f, None));
+        }
+        let l = &g.leases;
+        files.push(file_json(
+            "leases",
+            &l.stamp,
+            Some(serde_json::json!({
+                "consumed_bytes": l.consumed,
+                "incomplete_tail_bytes": l.stamp.identity.size.saturating_sub(l.consumed),
+                "read_at": format_rfc3339(l.read_at),
+                "read_duration_seconds": l.read_duration.as_secs_f64(),
+                "last_read": l.last_read.as_str(),
+            })),
+        ));
+        data = serde_json::json!({
+            "generation": g.id,
+            "built_at": format_rfc3339(g.built_at),
+            "evaluated_at": format_rfc3339(g.report.now),
+            "valid_until": g.report.valid_until.map(format_rfc3339),
+            "subnets": g.report.subnets.len(),
+            "leases": g.db.leases.len(),
+            "lease_blocks": g.db.lease_blocks,
+        });
+        let d = &g.diagnostics;
+        let first: Vec<String> = d.items().iter().take(20).map(|x| x.to_string()).collect();
+        diagnostics = serde_json::json!({
+            "errors": d.count(crate::diag::Severity::Error),
+            "warnings": d.count(crate::diag::Severity::Warning),
+            "notes": d.count(crate::diag::Severity::Note),
+            "first": first,
+        });
+    }
+    let body = serde_json::json!({
+        "version": crate::cli::VERSION,
+        "uptime_seconds": app.uptime().as_secs(),
+        "config_file": settings.config_path.display().to_string(),
+        "stale": read.error.is_some() && generation.is_some(),
+        "last_error": read.error,
+        "last_error_at": read.failed_at.map(format_rfc3339),
+        "data": data,
+        "files": files,
+        "diagnostics": diagnostics,
+    });
+    Response::new(200, JSON, crate::report::json::to_vec(&body, style).into())
+}
+
+fn file_json(
+    role: &str,
+    f: &crate::inputs::FileStamp,
+    extra: Option<serde_json::Value>,
+) -> serde_json::Value {
+    let id = &f.identity;
+    let mut v = serde_json::json!({
+        "role": role,
+        "path": f.path.display().to_string(),
+        "size": id.size,
+        "mtime": format_rfc3339(id.mtime_seconds()),
+        "inode": id.ino,
+        "device": id.dev,
+    });
+    if let (Some(obj), Some(serde_json::Value::Object(more))) = (v.as_object_mut(), extra) {
+        obj.extend(more);
+    }
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_comparison_is_exact() {
+        assert!(keys_match(b"secret", b"secret"));
+        assert!(!keys_match(b"secreT", b"secret"));
+        assert!(!keys_match(b"Secret", b"secret"));
+        assert!(!keys_match(b"secret!", b"secret"));
+        assert!(!keys_match(b"secre", b"secret"));
+        assert!(!keys_match(b"", b"secret"));
+        // A presented key that is a prefix padded with NULs still fails.
+        assert!(!keys_match(b"secret\0", b"secret"));
+    }
+
+    #[test]
+    fn routes_and_queries() {
+        assert_eq!(route("/"), Some(Route::Root));
+        assert_eq!(route("/subnets/"), Some(Route::Subnets));
+        assert_eq!(
+            route("/subnets/10.0.0.0/24"),
+            Some(Route::Subnet("10.0.0.0/24".into()))
+        );
+        assert_eq!(route("/nope"), None);
+        assert_eq!(
+            percent_decode("/subnets/10.0.0.0%2F24"),
+            "/subnets/10.0.0.0/24"
+        );
+        assert_eq!(percent_decode("/a%zz%2"), "/a%zz%2");
+        assert!(has_flag("summary", "summary"));
+        assert!(has_flag("pretty=1&summary", "summary"));
+        assert!(!has_flag("summaryx", "summary"));
+        assert!(etag_matches("W/\"a\", \"b\"", "\"b\""));
+        assert!(etag_matches("*", "\"b\""));
+        assert!(!etag_matches("\"a\"", "\"b\""));
+    }
+}

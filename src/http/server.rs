@@ -1,0 +1,752 @@
+//! The connection engine: one poll thread owns every socket; a fixed pool
+//! of workers computes answers.
+//!
+//! Why this shape: a client that connects and sends nothing, or trickles
+//! one byte a second, must not hold a worker. Here it holds only a slot in
+//! the poll loop, bounded by a deadline for the whole request head
+//! (`head_timeout`, not reset by trickled bytes) and by `max_connections`;
+//! when the slots are full, the connection idle or stuck longest is closed
+//! to make room. A worker is involved only once a complete, valid head
+//! has arrived, and the loop writes the answer itself, without blocking, so
+//! a slow reader does not hold a worker either.
+//!
+//! Back-pressure: requests go to the workers through a bounded queue; when
+//! it is full the loop answers 503 at once instead of queueing without
+//! bound. Accept errors (EMFILE, …) are logged and accepting pauses
+//! briefly; the loop never ends because of a client.
+//!
+//! Per connection: `Reading` (bytes accumulate until a head is complete)
+//! → `Busy` (a worker has the request) → `Writing` (head and body go out
+//! as the socket takes them) → `Reading` again for keep-alive, with any
+//! pipelined bytes already buffered parsed first, in order.
+
+use std::collections::VecDeque;
+use std::io::{ErrorKind, Read, Write};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use mio::net::{TcpListener, TcpStream};
+use mio::{Events, Interest, Poll, Token, Waker};
+
+use super::request::{Head, MAX_HEAD, Method, Request, parse_head};
+use super::response::Response;
+use super::{App, routes};
+use crate::log;
+
+/// Limits of the engine; [`Limits::default`] gives the production values.
+#[derive(Clone, Debug)]
+pub struct Limits {
+    /// Time allowed from the first byte of a request head (or from the
+    /// connection) until the head is complete.
+    pub head_timeout: Duration,
+    /// Time an idle keep-alive connection is kept.
+    pub idle_timeout: Duration,
+    /// Time a response may go without any byte being taken by the client.
+    pub write_timeout: Duration,
+    pub max_connections: usize,
+    pub max_requests_per_connection: u32,
+    /// Requests waiting for a worker beyond which the answer is 503.
+    pub queue: usize,
+    /// How long shutdown waits for requests in flight.
+    pub shutdown_grace: Duration,
+}
+
+impl Limits {
+    pub fn for_threads(threads: usize) -> Limits {
+        Limits {
+            head_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(15),
+            write_timeout: Duration::from_secs(30),
+            max_connections: default_max_connections(),
+            max_requests_per_connection: 1000,
+            queue: threads.max(1) * 64,
+            shutdown_grace: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Leaves room under the open-file limit for the listener, the files we
+/// read and the poller; Linux exposes the limit in /proc.
+fn default_max_connections() -> usize {
+    let soft = std::fs::read_to_string("/proc/self/limits")
+        .ok()
+        .and_then(|text| {
+            text.lines()
+                .find(|l| l.starts_with("Max open files"))
+                .and_then(|l| l.split_whitespace().nth(3))
+                .and_then(|v| v.parse::<usize>().ok())
+        });
+    match soft {
+        Some(n) => n.saturating_sub(64).clamp(16, 4096),
+        None => 512,
+    }
+}
+
+const LISTENER: Token = Token(0);
+const WAKER: Token = Token(1);
+const FIRST_CONN: usize = 2;
+const READ_CHUNK: usize = 16 * 1024;
+/// Bytes buffered per connection: one head plus pipelined requests.
+const MAX_BUFFERED: usize = MAX_HEAD * 2;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Phase {
+    Reading,
+    Busy,
+    Writing,
+}
+
+struct Conn {
+    id: u64,
+    stream: TcpStream,
+    peer: SocketAddr,
+    phase: Phase,
+    inbuf: Vec<u8>,
+    head_out: Vec<u8>,
+    body_out: Option<Arc<[u8]>>,
+    written: usize,
+    deadline: Instant,
+    /// When the current head started (first byte), for its deadline.
+    head_started: Option<Instant>,
+    last_activity: Instant,
+    served: u32,
+    close_after: bool,
+    peer_closed: bool,
+    /// For the access log: request line, start.
+    log_line: Option<(String, Instant, u16, usize)>,
+}
+
+struct Job {
+    token: usize,
+    conn_id: u64,
+    request: Request,
+}
+
+struct Done {
+    token: usize,
+    conn_id: u64,
+    request: Request,
+    response: Response,
+}
+
+/// Signals the loop watches.
+pub struct Flags {
+    pub terminate: Arc<AtomicBool>,
+    pub reload: Arc<AtomicBool>,
+}
+
+/// Runs until `flags.terminate` is set and in-flight requests are done.
+pub fn run(
+    app: Arc<App>,
+    listener: std::net::TcpListener,
+    threads: usize,
+    limits: Limits,
+    flags: Flags,
+) -> std::io::Result<()> {
+    let mut poll = Poll::new()?;
+    let waker = Arc::new(Waker::new(poll.registry(), WAKER)?);
+    let mut listener = Some(TcpListener::from_std(listener));
+    if let Some(l) = listener.as_mut() {
+        poll.registry().register(l, LISTENER, Interest::READABLE)?;
+    }
+
+    let (job_tx, job_rx) = mpsc::sync_channel::<Job>(limits.queue);
+    let (done_tx, done_rx) = mpsc::channel::<Done>();
+    let job_rx = Arc::new(Mutex::new(job_rx));
+    let mut workers = Vec::new();
+    for i in 0..threads.max(1) {
+        let (app, rx, tx, waker) = (
+            Arc::clone(&app),
+            Arc::clone(&job_rx),
+            done_tx.clone(),
+            Arc::clone(&waker),
+        );
+        workers.push(
+            std::thread::Builder::new()
+                .name(format!("dhcpstats-worker-{i}"))
+                .spawn(move || worker(&app, &rx, &tx, &waker))?,
+        );
+    }
+    drop(done_tx);
+
+    let mut engine = Engine {
+        app,
+        limits,
+        conns: Vec::new(),
+        free: Vec::new(),
+        open: 0,
+        next_id: 1,
+        jobs: Some(job_tx),
+        accept_paused_until: None,
+        last_accept_error: None,
+    };
+    let mut events = Events::with_capacity(1024);
+    let mut draining_since: Option<Instant> = None;
+    loop {
+        let timeout = engine.next_timeout().min(Duration::from_millis(250));
+        if let Err(e) = poll.poll(&mut events, Some(timeout)) {
+            if e.kind() != ErrorKind::Interrupted {
+                return Err(e);
+            }
+        }
+        for ev in events.iter() {
+            match ev.token() {
+                LISTENER => {
+                    if let Some(l) = listener.as_mut() {
+                        engine.accept_all(l, &poll);
+                    }
+                }
+                WAKER => {}
+                Token(t) => engine.on_ready(t, &poll, ev.is_readable(), ev.is_writable()),
+            }
+        }
+        while let Ok(done) = done_rx.try_recv() {
+            engine.finish(done, &poll);
+        }
+        if engine
+            .accept_paused_until
+            .is_some_and(|t| Instant::now() >= t)
+        {
+            engine.accept_paused_until = None;
+            if let Some(l) = listener.as_mut() {
+                engine.accept_all(l, &poll);
+            }
+        }
+        engine.expire(&poll);
+
+        if flags.reload.swap(false, Ordering::SeqCst) {
+            engine.app.reload();
+        }
+        if flags.terminate.load(Ordering::SeqCst) && draining_since.is_none() {
+            draining_since = Some(Instant::now());
+            if let Some(mut l) = listener.take() {
+                let _ = poll.registry().deregister(&mut l);
+            }
+            engine.close_idle(&poll);
+            log::info("stopping: no new connections; finishing requests in flight");
+        }
+        if let Some(since) = draining_since {
+            engine.close_idle(&poll);
+            if engine.open == 0 || since.elapsed() > engine.limits.shutdown_grace {
+                break;
+            }
+        }
+    }
+    // Closing the queue ends the workers once they finish their job.
+    engine.jobs = None;
+    for w in workers {
+        let _ = w.join();
+    }
+    Ok(())
+}
+
+fn worker(app: &App, jobs: &Mutex<Receiver<Job>>, done: &mpsc::Sender<Done>, waker: &Waker) {
+    loop {
+        let job = {
+            let rx = jobs.lock().unwrap_or_else(|p| p.into_inner());
+            rx.recv()
+        };
+        let Ok(job) = job else { return };
+        // A bug must cost one answer, not the worker.
+        let response = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            routes::handle(app, &job.request)
+        }))
+        .unwrap_or_else(|_| {
+            log::error("internal error while answering a request (a bug); answered 500");
+            Response::message(500, "internal error")
+        });
+        let sent = done.send(Done {
+            token: job.token,
+            conn_id: job.conn_id,
+            request: job.request,
+            response,
+        });
+        if sent.is_err() {
+            return;
+        }
+        let _ = waker.wake();
+    }
+}
+
+struct Engine {
+    app: Arc<App>,
+    limits: Limits,
+    conns: Vec<Option<Conn>>,
+    free: Vec<usize>,
+    open: usize,
+    next_id: u64,
+    jobs: Option<SyncSender<Job>>,
+    accept_paused_until: Option<Instant>,
+    last_accept_error: Option<Instant>,
+}
+
+impl Engine {
+    fn next_timeout(&self) -> Duration {
+        let now = Instant::now();
+        self.conns
+            .iter()
+            .flatten()
+            .filter(|c| c.phase != Phase::Busy)
+            .map(|c| c.deadline.saturating_duration_since(now))
+            .min()
+            .unwrap_or(Duration::from_secs(1))
+    }
+
+    fn accept_all(&mut self, listener: &mut TcpListener, poll: &Poll) {
+        loop {
+            match listener.accept() {
+                Ok((stream, peer)) => self.admit(stream, peer, poll),
+                Err(e) if e.kind() == ErrorKind::WouldBlock => return,
+                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    // Out of descriptors or memory: shed idle connections,
+                    // wait a moment, and try again; never stop serving.
+                    let quiet = self
+                        .last_accept_error
+                        .is_some_and(|t| t.elapsed() < Duration::from_secs(10));
+                    if !quiet {
+                        log::error(&format!(
+                            "accept failed: {e}; closing idle connections and retrying in 100 ms"
+                        ));
+                        self.last_accept_error = Some(Instant::now());
+                    }
+                    self.evict_one(poll);
+                    self.accept_paused_until = Some(Instant::now() + Duration::from_millis(100));
+                    return;
+                }
+            }
+        }
+    }
+
+    fn admit(&mut self, mut stream: TcpStream, peer: SocketAddr, poll: &Poll) {
+        if self.open >= self.limits.max_connections && !self.evict_one(poll) {
+            // Everyone is busy: say so at once rather than queue.
+            let r = Response::message(503, "server overloaded; try again");
+            let mut bytes = r.head(false, false, &self.app.date());
+            bytes.extend_from_slice(&r.body);
+            let _ = stream.write(&bytes);
+            self.app.count(503);
+            return;
+        }
+        let _ = stream.set_nodelay(true);
+        let token = self.free.pop().unwrap_or_else(|| {
+            self.conns.push(None);
+            self.conns.len() - 1
+        });
+        if poll
+            .registry()
+            .register(
+                &mut stream,
+                Token(token + FIRST_CONN),
+                Interest::READABLE | Interest::WRITABLE,
+            )
+            .is_err()
+        {
+            self.free.push(token);
+            return;
+        }
+        let now = Instant::now();
+        let id = self.next_id;
+        self.next_id += 1;
+        if let Some(slot) = self.conns.get_mut(token) {
+            *slot = Some(Conn {
+                id,
+                stream,
+                peer,
+                phase: Phase::Reading,
+                inbuf: Vec::new(),
+                head_out: Vec::new(),
+                body_out: None,
+                written: 0,
+                deadline: now + self.limits.head_timeout,
+                head_started: Some(now),
+                last_activity: now,
+                served: 0,
+                close_after: false,
+                peer_closed: false,
+                log_line: None,
+            });
+            self.open += 1;
+        }
+        self.read(token, poll);
+    }
+
+    /// Closes the connection that waits longest without a request in
+    /// flight (idle keep-alive, or a head that is not coming). Returns
+    /// false if every connection is busy.
+    fn evict_one(&mut self, poll: &Poll) -> bool {
+        let victim = self
+            .conns
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| c.as_ref().map(|c| (i, c)))
+            .filter(|(_, c)| c.phase == Phase::Reading)
+            .min_by_key(|(_, c)| c.last_activity)
+            .map(|(i, _)| i);
+        match victim {
+            Some(i) => {
+                self.close(i, poll);
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn close(&mut self, token: usize, poll: &Poll) {
+        if let Some(slot) = self.conns.get_mut(token) {
+            if let Some(mut c) = slot.take() {
+                let _ = poll.registry().deregister(&mut c.stream);
+                self.free.push(token);
+                self.open = self.open.saturating_sub(1);
+            }
+        }
+    }
+
+    fn on_ready(&mut self, t: usize, poll: &Poll, readable: bool, writable: bool) {
+        let Some(token) = t.checked_sub(FIRST_CONN) else {
+            return;
+        };
+        let phase = match self.conns.get(token).and_then(Option::as_ref) {
+            Some(c) => c.phase,
+            None => return,
+        };
+        match phase {
+            Phase::Reading if readable => self.read(token, poll),
+            Phase::Writing if writable => self.write(token, poll),
+            // Bytes arriving while a request is being answered are read
+            // when the connection is back to reading.
+            _ => {}
+        }
+    }
+
+    /// Reads what the socket has (up to the buffer limit), then handles
+    /// complete heads.
+    fn read(&mut self, token: usize, poll: &Poll) {
+        let mut failed = false;
+        if let Some(c) = self.conns.get_mut(token).and_then(Option::as_mut) {
+            let mut chunk = [0u8; READ_CHUNK];
+            while c.inbuf.len() < MAX_BUFFERED && !c.peer_closed {
+                let room = (MAX_BUFFERED - c.inbuf.len()).min(READ_CHUNK);
+                match c.stream.read(chunk.get_mut(..room).unwrap_or_default()) {
+                    Ok(0) => c.peer_closed = true,
+                    Ok(n) => {
+                        c.inbuf
+                            .extend_from_slice(chunk.get(..n).unwrap_or_default());
+                        c.last_activity = Instant::now();
+                        if c.head_started.is_none() {
+                            c.head_started = Some(Instant::now());
+                            c.deadline = Instant::now() + self.limits.head_timeout;
+                        }
+                    }
+                    Err(e) if e.kind() == ErrorKind::WouldBlock => break,
+                    Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                    Err(_) => {
+                        failed = true;
+                        break;
+                    }
+                }
+            }
+        }
+        if failed {
+            self.close(token, poll);
+            return;
+        }
+        self.process(token, poll);
+    }
+
+    /// Parses the next head in the buffer and dispatches it.
+    fn process(&mut self, token: usize, poll: &Poll) {
+        enum Action {
+            Wait,
+            Close,
+            Reject(Response, String),
+            Dispatch(Request, String, u64),
+        }
+        let action = {
+            let Some(c) = self.conns.get_mut(token).and_then(Option::as_mut) else {
+                return;
+            };
+            if c.phase != Phase::Reading {
+                return;
+            }
+            if c.inbuf.is_empty() {
+                if c.peer_closed {
+                    Action::Close
+                } else {
+                    Action::Wait
+                }
+            } else {
+                match parse_head(&c.inbuf) {
+                    Head::Partial if c.peer_closed => Action::Close,
+                    Head::Partial => Action::Wait,
+                    Head::Rejected(r) => {
+                        let mut resp = Response::message(r.status, r.message);
+                        resp.close = true;
+                        let line = first_line(&c.inbuf);
+                        c.inbuf.clear();
+                        Action::Reject(resp, line)
+                    }
+                    Head::Complete(request, len) => {
+                        c.inbuf.drain(..len.min(c.inbuf.len()));
+                        c.served += 1;
+                        c.head_started = if c.inbuf.is_empty() {
+                            None
+                        } else {
+                            Some(Instant::now())
+                        };
+                        let line = format!(
+                            "{} {} HTTP/1.{}",
+                            request.method_text,
+                            request.target,
+                            u8::from(!request.http10)
+                        );
+                        c.phase = Phase::Busy;
+                        c.log_line = Some((line.clone(), Instant::now(), 0, 0));
+                        Action::Dispatch(request, line, c.id)
+                    }
+                }
+            }
+        };
+        match action {
+            Action::Wait => {}
+            Action::Close => self.close(token, poll),
+            Action::Reject(resp, line) => self.respond(token, None, resp, line, poll),
+            Action::Dispatch(request, line, conn_id) => {
+                let sent = match &self.jobs {
+                    Some(jobs) => jobs.try_send(Job {
+                        token,
+                        conn_id,
+                        request,
+                    }),
+                    None => Err(TrySendError::Disconnected(Job {
+                        token,
+                        conn_id,
+                        request,
+                    })),
+                };
+                if let Err(TrySendError::Full(job) | TrySendError::Disconnected(job)) = sent {
+                    let mut r = Response::message(503, "server overloaded; try again");
+                    r.close = true;
+                    self.respond(token, Some(job.request), r, line, poll);
+                }
+            }
+        }
+    }
+
+    fn finish(&mut self, done: Done, poll: &Poll) {
+        let same = self
+            .conns
+            .get(done.token)
+            .and_then(Option::as_ref)
+            .is_some_and(|c| c.id == done.conn_id);
+        if !same {
+            return; // the connection went away meanwhile
+        }
+        let line = self
+            .conns
+            .get(done.token)
+            .and_then(Option::as_ref)
+            .and_then(|c| c.log_line.as_ref().map(|l| l.0.clone()))
+            .unwrap_or_default();
+        self.respond(done.token, Some(done.request), done.response, line, poll);
+    }
+
+    /// Starts writing an answer; `request` is `None` for a head that could
+    /// not be parsed (the connection then closes).
+    fn respond(
+        &mut self,
+        token: usize,
+        request: Option<Request>,
+        response: Response,
+        line: String,
+        poll: &Poll,
+    ) {
+        self.app.count(response.status);
+        let date = self.app.date();
+        let max_requests = self.limits.max_requests_per_connection;
+        let write_timeout = self.limits.write_timeout;
+        let Some(c) = self.conns.get_mut(token).and_then(Option::as_mut) else {
+            return;
+        };
+        let wants_keep_alive = request.as_ref().is_some_and(|r| r.keep_alive);
+        let keep_alive =
+            wants_keep_alive && !response.close && !c.peer_closed && c.served < max_requests;
+        let http10 = request.as_ref().is_some_and(|r| r.http10);
+        let head_only =
+            request.as_ref().is_some_and(|r| r.method == Method::Head) || response.status == 304;
+        c.head_out = response.head(keep_alive, http10, &date);
+        c.body_out = if head_only {
+            None
+        } else {
+            Some(Arc::clone(&response.body))
+        };
+        c.written = 0;
+        c.close_after = !keep_alive;
+        c.phase = Phase::Writing;
+        c.deadline = Instant::now() + write_timeout;
+        let started = c.log_line.as_ref().map_or_else(Instant::now, |l| l.1);
+        c.log_line = Some((line, started, response.status, response.body.len()));
+        self.write(token, poll);
+    }
+
+    fn write(&mut self, token: usize, poll: &Poll) {
+        enum Outcome {
+            Blocked,
+            Failed,
+            Sent,
+        }
+        let write_timeout = self.limits.write_timeout;
+        let outcome = {
+            let Some(c) = self.conns.get_mut(token).and_then(Option::as_mut) else {
+                return;
+            };
+            loop {
+                let head_len = c.head_out.len();
+                let pending: &[u8] = if c.written < head_len {
+                    c.head_out.get(c.written..).unwrap_or_default()
+                } else {
+                    match &c.body_out {
+                        Some(b) => b.get(c.written - head_len..).unwrap_or_default(),
+                        None => &[],
+                    }
+                };
+                if pending.is_empty() {
+                    break Outcome::Sent;
+                }
+                match c.stream.write(pending) {
+                    Ok(0) => break Outcome::Failed,
+                    Ok(n) => {
+                        c.written += n;
+                        c.deadline = Instant::now() + write_timeout;
+                    }
+                    Err(e) if e.kind() == ErrorKind::WouldBlock => break Outcome::Blocked,
+                    Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                    Err(_) => break Outcome::Failed,
+                }
+            }
+        };
+        match outcome {
+            Outcome::Blocked => {}
+            Outcome::Failed => self.close(token, poll),
+            Outcome::Sent => self.sent(token, poll),
+        }
+    }
+
+    /// An answer went out completely: log it, then close or go back to
+    /// reading the next request.
+    fn sent(&mut self, token: usize, poll: &Poll) {
+        let debug = self.app.settings().debug;
+        let (head_timeout, idle_timeout) = (self.limits.head_timeout, self.limits.idle_timeout);
+        let close = {
+            let Some(c) = self.conns.get_mut(token).and_then(Option::as_mut) else {
+                return;
+            };
+            if let Some((line, started, status, len)) = c.log_line.take() {
+                if debug {
+                    log::info(&format!(
+                        "{} \"{}\" {status} {len} {:.2}ms",
+                        c.peer,
+                        line.escape_debug(),
+                        started.elapsed().as_secs_f64() * 1000.0
+                    ));
+                }
+            }
+            if c.close_after {
+                let _ = c.stream.flush();
+                let _ = c.stream.shutdown(std::net::Shutdown::Write);
+                true
+            } else {
+                c.phase = Phase::Reading;
+                c.head_out = Vec::new();
+                c.body_out = None;
+                c.last_activity = Instant::now();
+                c.deadline = match c.head_started {
+                    Some(t) => t + head_timeout,
+                    None => Instant::now() + idle_timeout,
+                };
+                false
+            }
+        };
+        if close {
+            self.close(token, poll);
+        } else {
+            // Pipelined requests already buffered, then whatever the socket
+            // received while we were busy (its readiness was used up).
+            self.read(token, poll);
+        }
+    }
+
+    /// Closes connections whose deadline passed: a head that did not
+    /// arrive in time gets a 408, an idle keep-alive connection is just
+    /// closed, a client that stopped reading is dropped.
+    fn expire(&mut self, poll: &Poll) {
+        let now = Instant::now();
+        let expired: Vec<(usize, Phase, bool)> = self
+            .conns
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| c.as_ref().map(|c| (i, c)))
+            .filter(|(_, c)| c.phase != Phase::Busy && c.deadline <= now)
+            .map(|(i, c)| (i, c.phase, !c.inbuf.is_empty()))
+            .collect();
+        for (token, phase, partial_head) in expired {
+            if phase == Phase::Reading && partial_head {
+                let mut r = Response::message(408, "request head not received in time");
+                r.close = true;
+                let line = self
+                    .conns
+                    .get(token)
+                    .and_then(Option::as_ref)
+                    .map(|c| first_line(&c.inbuf))
+                    .unwrap_or_default();
+                if let Some(c) = self.conns.get_mut(token).and_then(Option::as_mut) {
+                    c.inbuf.clear();
+                }
+                self.respond(token, None, r, line, poll);
+                // If the client does not read the 408 either, drop it now.
+                if self
+                    .conns
+                    .get(token)
+                    .and_then(Option::as_ref)
+                    .is_some_and(|c| c.phase == Phase::Writing)
+                {
+                    self.close(token, poll);
+                }
+            } else {
+                self.close(token, poll);
+            }
+        }
+    }
+
+    /// During shutdown: closes every connection without work in progress.
+    fn close_idle(&mut self, poll: &Poll) {
+        let idle: VecDeque<usize> = self
+            .conns
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| c.as_ref().map(|c| (i, c)))
+            .filter(|(_, c)| c.phase == Phase::Reading)
+            .map(|(i, _)| i)
+            .collect();
+        for token in idle {
+            self.close(token, poll);
+        }
+        for c in self.conns.iter_mut().flatten() {
+            c.close_after = true;
+        }
+    }
+}
+
+/// The request line of a buffer, for logs (never the headers: they may
+/// hold the API key).
+fn first_line(buf: &[u8]) -> String {
+    let end = buf
+        .iter()
+        .position(|&b| b == b'\r' || b == b'\n')
+        .unwrap_or(buf.len())
+        .min(200);
+    String::from_utf8_lossy(buf.get(..end).unwrap_or_default()).into_owned()
+}

@@ -1,0 +1,288 @@
+//! `/metrics`: the counts of the current data generation in the Prometheus
+//! text exposition format 0.0.4 (SPEC §4.2).
+//!
+//! The per-subnet part is rendered once per generation and kept with it
+//! (a scrape never re-reads or re-counts); the process part (request
+//! counters, whether the last read worked) is appended at each scrape.
+//! Labels are `subnet` and, where it applies, `shared_network`; there are
+//! no per-lease or per-MAC labels.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+use crate::cache::Generation;
+use crate::diag::Severity;
+use crate::http::App;
+use crate::report::Counts;
+
+/// Escapes a label value: backslash, double quote and newline.
+pub fn escape_label(v: &str) -> String {
+    let mut out = String::with_capacity(v.len());
+    for c in v.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn family(out: &mut String, name: &str, kind: &str, help: &str) {
+    let _ = writeln!(out, "# HELP {name} {help}");
+    let _ = writeln!(out, "# TYPE {name} {kind}");
+}
+
+const LEASE_STATES: [&str; 7] = [
+    "active",
+    "free",
+    "backup",
+    "expired",
+    "released",
+    "abandoned",
+    "reset",
+];
+
+fn state_value(c: &Counts, state: &str) -> u64 {
+    c.pairs()
+        .iter()
+        .find(|(k, _)| *k == state)
+        .map_or(0, |(_, v)| *v)
+}
+
+/// The part of the exposition that depends only on the generation.
+pub fn render_generation(g: &Generation) -> String {
+    let mut out = String::with_capacity(256 + g.report.subnets.len() * 1024);
+    let subnets: Vec<(String, &Counts)> = g
+        .report
+        .subnets
+        .iter()
+        .map(|sr| {
+            let mut labels = format!("subnet=\"{}\"", escape_label(&sr.cidr));
+            if let Some(n) = g
+                .conf
+                .conf
+                .subnets
+                .get(sr.subnet)
+                .and_then(|s| s.shared_network.as_ref())
+            {
+                let _ = write!(labels, ",shared_network=\"{}\"", escape_label(n));
+            }
+            (labels, &sr.ips)
+        })
+        .collect();
+
+    family(
+        &mut out,
+        "dhcpstats_subnet_addresses",
+        "gauge",
+        "Addresses in the subnet's ranges (ips.total).",
+    );
+    for (l, c) in &subnets {
+        let _ = writeln!(out, "dhcpstats_subnet_addresses{{{l}}} {}", c.total);
+    }
+    family(
+        &mut out,
+        "dhcpstats_subnet_leases",
+        "gauge",
+        "Leases in the subnet's ranges by the state they count as now (SPEC 3.2).",
+    );
+    for (l, c) in &subnets {
+        for st in LEASE_STATES {
+            let _ = writeln!(
+                out,
+                "dhcpstats_subnet_leases{{{l},state=\"{st}\"}} {}",
+                state_value(c, st)
+            );
+        }
+    }
+    family(
+        &mut out,
+        "dhcpstats_subnet_unused_addresses",
+        "gauge",
+        "Addresses in the subnet's ranges never written to the lease file (ips.unused).",
+    );
+    for (l, c) in &subnets {
+        let _ = writeln!(out, "dhcpstats_subnet_unused_addresses{{{l}}} {}", c.unused);
+    }
+    family(
+        &mut out,
+        "dhcpstats_subnet_static_reservations",
+        "gauge",
+        "Host reservations placed in the subnet (ips.static).",
+    );
+    for (l, c) in &subnets {
+        let _ = writeln!(
+            out,
+            "dhcpstats_subnet_static_reservations{{{l}}} {}",
+            c.statics
+        );
+    }
+
+    // Per shared network, in order of first appearance.
+    let mut shared: BTreeMap<usize, (String, Counts)> = BTreeMap::new();
+    let mut order: Vec<String> = Vec::new();
+    for sr in &g.report.subnets {
+        let Some(name) = g
+            .conf
+            .conf
+            .subnets
+            .get(sr.subnet)
+            .and_then(|s| s.shared_network.clone())
+        else {
+            continue;
+        };
+        let i = match order.iter().position(|n| *n == name) {
+            Some(i) => i,
+            None => {
+                order.push(name.clone());
+                order.len() - 1
+            }
+        };
+        let e = shared.entry(i).or_insert_with(|| (name, Counts::default()));
+        let c = &mut e.1;
+        c.total += sr.ips.total;
+        c.active += sr.ips.active;
+        c.free += sr.ips.free;
+        c.backup += sr.ips.backup;
+        c.expired += sr.ips.expired;
+        c.released += sr.ips.released;
+        c.abandoned += sr.ips.abandoned;
+        c.reset += sr.ips.reset;
+        c.unused += sr.ips.unused;
+        c.statics += sr.ips.statics;
+    }
+    family(
+        &mut out,
+        "dhcpstats_shared_network_addresses",
+        "gauge",
+        "Addresses in the ranges of the shared network's subnets.",
+    );
+    for (name, c) in shared.values() {
+        let _ = writeln!(
+            out,
+            "dhcpstats_shared_network_addresses{{shared_network=\"{}\"}} {}",
+            escape_label(name),
+            c.total
+        );
+    }
+    family(
+        &mut out,
+        "dhcpstats_shared_network_leases",
+        "gauge",
+        "Leases in the shared network's ranges by the state they count as now.",
+    );
+    for (name, c) in shared.values() {
+        for st in LEASE_STATES {
+            let _ = writeln!(
+                out,
+                "dhcpstats_shared_network_leases{{shared_network=\"{}\",state=\"{st}\"}} {}",
+                escape_label(name),
+                state_value(c, st)
+            );
+        }
+    }
+
+    let l = &g.leases;
+    family(
+        &mut out,
+        "dhcpstats_leases_file_size_bytes",
+        "gauge",
+        "Size of the lease file when last read.",
+    );
+    let _ = writeln!(
+        out,
+        "dhcpstats_leases_file_size_bytes {}",
+        l.stamp.identity.size
+    );
+    family(
+        &mut out,
+        "dhcpstats_leases_file_mtime_seconds",
+        "gauge",
+        "Modification time of the lease file when last read, in Unix seconds.",
+    );
+    let _ = writeln!(
+        out,
+        "dhcpstats_leases_file_mtime_seconds {}",
+        l.stamp.identity.mtime_seconds()
+    );
+    family(
+        &mut out,
+        "dhcpstats_last_parse_duration_seconds",
+        "gauge",
+        "Duration of the last read of the lease file (full or appended bytes).",
+    );
+    let _ = writeln!(
+        out,
+        "dhcpstats_last_parse_duration_seconds {}",
+        l.read_duration.as_secs_f64()
+    );
+    family(
+        &mut out,
+        "dhcpstats_parse_diagnostics",
+        "gauge",
+        "Problems found in the configuration and lease files, by severity.",
+    );
+    for sev in [Severity::Error, Severity::Warning, Severity::Note] {
+        let _ = writeln!(
+            out,
+            "dhcpstats_parse_diagnostics{{severity=\"{}\"}} {}",
+            sev.as_str(),
+            g.diagnostics.count(sev)
+        );
+    }
+    out
+}
+
+/// The whole exposition for a scrape.
+pub fn render(app: &App, g: Option<&Generation>) -> Arc<[u8]> {
+    let mut out = String::new();
+    if let Some(g) = g {
+        let part = g
+            .metrics
+            .get_or_init(|| render_generation(g).into_bytes().into());
+        out.push_str(&String::from_utf8_lossy(part));
+    }
+    let ok = app.cache.read_state().error.is_none() && g.is_some();
+    family(
+        &mut out,
+        "dhcpstats_last_parse_success",
+        "gauge",
+        "1 if the last read of the files succeeded, 0 if it failed (older data may still be served).",
+    );
+    let _ = writeln!(out, "dhcpstats_last_parse_success {}", u8::from(ok));
+    family(
+        &mut out,
+        "dhcpstats_build_info",
+        "gauge",
+        "Version of dhcpstats; the value is always 1.",
+    );
+    let _ = writeln!(
+        out,
+        "dhcpstats_build_info{{version=\"{}\"}} 1",
+        escape_label(crate::cli::VERSION)
+    );
+    family(
+        &mut out,
+        "dhcpstats_requests_total",
+        "counter",
+        "HTTP requests answered, by status code.",
+    );
+    for (code, n) in app.request_counts() {
+        let _ = writeln!(out, "dhcpstats_requests_total{{code=\"{code}\"}} {n}");
+    }
+    out.into_bytes().into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn label_escaping() {
+        assert_eq!(escape_label("a\"b\\c\nd"), "a\\\"b\\\\c\\nd");
+        assert_eq!(escape_label("Building 7 / Floor 2"), "Building 7 / Floor 2");
+    }
+}
