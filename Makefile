@@ -1,25 +1,53 @@
-# dhcpstats — build, test and operate. `make help` lists the targets.
+# dhcpstats — build, test, install and measure. `make help` lists targets.
 
-CARGO   ?= cargo
-PREFIX  ?= /usr/local
-DESTDIR ?=
-BINDIR  := $(DESTDIR)$(PREFIX)/bin
-HOST    := $(shell rustc -vV 2>/dev/null | sed -n 's/^host: //p')
+CARGO      ?= cargo
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+BINDIR     ?= $(PREFIX)/bin
+SYSCONFDIR ?= $(PREFIX)/etc
+# systemd unit and SysV files go to the administrator's places.
+UNITDIR    ?= /etc/systemd/system
+INITDIR    ?= /etc/init.d
+DEFAULTDIR ?= /etc/default
+RCDIR      ?= $(PREFIX)/etc/rc.d
 
-.PHONY: help build release test fmt-check clippy run clean
+HOST := $(shell rustc -vV 2>/dev/null | sed -n 's/^host: //p')
+MUSL := $(shell rustup target list --installed 2>/dev/null | grep -m1 musl)
+# A fully static binary: the musl target where it is installed, else glibc
+# with crt-static for the host triple.
+STATIC_TARGET ?= $(if $(MUSL),$(MUSL),$(HOST))
+
+FUZZ_SECONDS ?= 60
+
+.PHONY: help build release static test fmt-check clippy run install \
+        install-systemd install-sysv install-rcd clean bench loadtest fuzz
 
 help:
-	@echo "make build      debug build"
-	@echo "make release    optimised build (target/release/dhcpstats)"
-	@echo "make test       fmt check, clippy -D warnings, all tests"
-	@echo "make run        serve the shipped example (dhcpstats.yml -> testdata/)"
-	@echo "make clean      remove build output"
+	@echo "make build            debug build"
+	@echo "make release          optimised build: target/release/dhcpstats"
+	@echo "make static           fully static binary: target/static/dhcpstats"
+	@echo "make test             fmt check, clippy -D warnings, every test"
+	@echo "make run              serve the shipped example (dhcpstats.yml -> testdata/example)"
+	@echo "make install          binary to \$$(DESTDIR)\$$(PREFIX)/bin, example config to \$$(SYSCONFDIR)"
+	@echo "make install-systemd  unit to $(UNITDIR)"
+	@echo "make install-sysv     init script to $(INITDIR), defaults to $(DEFAULTDIR)"
+	@echo "make install-rcd      FreeBSD rc.d script to \$$(PREFIX)/etc/rc.d"
+	@echo "make bench            side-by-side benchmark against dhcpd-pools and nginx"
+	@echo "make loadtest         wrk load and slow-client tests against a local server"
+	@echo "make fuzz             run every fuzz target FUZZ_SECONDS seconds (nightly)"
+	@echo "make clean            remove build output"
 
 build:
-	$(CARGO) build
+	$(CARGO) build --locked
 
 release:
 	$(CARGO) build --release --locked
+
+static:
+	RUSTFLAGS='-C target-feature=+crt-static -C relocation-model=static' $(CARGO) build --release --locked --target $(STATIC_TARGET)
+	mkdir -p target/static
+	cp target/$(STATIC_TARGET)/release/dhcpstats target/static/dhcpstats
+	@echo "target/static/dhcpstats ($(STATIC_TARGET))"
 
 fmt-check:
 	$(CARGO) fmt --all -- --check
@@ -30,8 +58,38 @@ clippy:
 test: fmt-check clippy
 	$(CARGO) test --locked
 
-run: release
-	./target/release/dhcpstats serve --config dhcpstats.yml
+run: build
+	./target/debug/dhcpstats serve --config dhcpstats.yml
+
+install: release
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)
+	install -m 0755 target/release/dhcpstats $(DESTDIR)$(BINDIR)/dhcpstats
+	install -m 0644 dhcpstats.yml $(DESTDIR)$(SYSCONFDIR)/dhcpstats.yml.example
+
+install-systemd:
+	install -d $(DESTDIR)$(UNITDIR)
+	sed 's|/usr/local/bin/dhcpstats|$(BINDIR)/dhcpstats|' init/dhcpstats.service > $(DESTDIR)$(UNITDIR)/dhcpstats.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/dhcpstats.service
+
+install-sysv:
+	install -d $(DESTDIR)$(INITDIR) $(DESTDIR)$(DEFAULTDIR)
+	sed 's|^DHCPSTATS_BIN=.*|DHCPSTATS_BIN=$(BINDIR)/dhcpstats|' init/dhcpstats.init > $(DESTDIR)$(INITDIR)/dhcpstats
+	chmod 0755 $(DESTDIR)$(INITDIR)/dhcpstats
+	test -e $(DESTDIR)$(DEFAULTDIR)/dhcpstats || install -m 0644 init/dhcpstats.default $(DESTDIR)$(DEFAULTDIR)/dhcpstats
+
+install-rcd:
+	install -d $(DESTDIR)$(RCDIR)
+	sed 's|/usr/local/bin/dhcpstats|$(BINDIR)/dhcpstats|; s|/usr/local/etc/dhcpstats.yml|$(SYSCONFDIR)/dhcpstats.yml|' init/dhcpstats.rcd > $(DESTDIR)$(RCDIR)/dhcpstats
+	chmod 0755 $(DESTDIR)$(RCDIR)/dhcpstats
+
+bench: release
+	tools/bench.sh
+
+loadtest: release
+	tools/loadtest.sh
+
+fuzz:
+	tools/fuzz.sh $(FUZZ_SECONDS)
 
 clean:
 	$(CARGO) clean

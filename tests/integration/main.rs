@@ -12,4 +12,5 @@ mod grammar_conf;
 mod grammar_leases;
 mod incremental;
 mod malformed;
-mod server;
+mod metrics;
+pub mod server;

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The README's quick start as written: `make run` serves the shipped
+# example, and the curl commands of the README answer.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+log="$(mktemp)"
+make run >"$log" 2>&1 &
+runner=$!
+cleanup() { pkill -P "$runner" 2>/dev/null || true; kill "$runner" 2>/dev/null || true; pkill -f 'dhcpstats serve --config dhcpstats.yml' 2>/dev/null || true; rm -f "$log"; }
+trap cleanup EXIT
+for _ in $(seq 600); do curl -sf http://127.0.0.1:8067/ >/dev/null 2>&1 && break; sleep 0.5; done
+# Capture first: `curl | grep -q` fails under pipefail when grep exits early.
+expect() { local out; out="$(curl -sf "$1")" || { cat "$log"; echo "no answer: $1"; exit 1; }; grep -q -- "$2" <<<"$out" || { echo "$1 lacks $2"; exit 1; }; }
+expect http://127.0.0.1:8067/ '"dhcpstats API"'
+expect http://127.0.0.1:8067/subnets '"10.1.1.0/24"'
+expect 'http://127.0.0.1:8067/subnets?summary' '"ips"'
+expect 'http://127.0.0.1:8067/subnets/10.1.2.0/24?summary&pretty' '"total": 234'
+expect http://127.0.0.1:8067/status '"version"'
+expect http://127.0.0.1:8067/metrics 'dhcpstats_subnet_addresses{subnet="10.1.2.0/24"} 234'
+./target/debug/dhcpstats check --config dhcpstats.yml >/dev/null
+out="$(./target/debug/dhcpstats dump --config dhcpstats.yml --summary --subnet 10.1.2.0/24)"
+grep -q '"total":234' <<<"$out"
+echo "README commands OK"
