@@ -17,7 +17,7 @@
 //! and copies otherwise.
 
 use std::fs::File;
-use std::io::{Read, Seek, SeekFrom};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
@@ -28,10 +28,6 @@ use crate::diag::Diagnostics;
 use crate::inputs::{self, ConfData, FileStamp, Identity, InputError};
 use crate::report::json::{self, Sources, Style};
 use crate::report::{self, Report, Shape};
-
-/// Bytes at the start of the lease file remembered to detect an in-place
-/// rewrite (same inode, different content).
-const HEAD_BYTES: usize = 4096;
 
 /// The files a cache reads, from the configuration.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -182,52 +178,47 @@ impl LeaseTail {
         let mut attempt = 0;
         loop {
             let started = Instant::now();
-            let mut file = File::open(path).map_err(|e| io_error(path, e))?;
+            let file = File::open(path).map_err(|e| io_error(path, e))?;
             let meta = file.metadata().map_err(|e| io_error(path, e))?;
             if meta.is_dir() {
                 return Err(io_error(path, "is a directory, not a file"));
             }
             let before = Identity::of(&meta);
-            let mut parser = LeaseParser::new(Arc::from(path.display().to_string()), Detail::Full);
-            let mut db = LeaseDb::default();
-            let mut diags = Diagnostics::new();
-            let mut counting = CountingReader {
-                inner: &mut file,
-                n: 0,
-                head: Vec::new(),
-            };
-            let (consumed, incomplete_tail) =
-                inputs::stream_leases(&mut counting, &mut parser, &mut db, &mut diags)
+            let name: Arc<str> = Arc::from(path.display().to_string());
+            let read =
+                inputs::read_lease_file(&file, name, Detail::Full, inputs::PARALLEL_MIN_PART)
                     .map_err(|e| io_error(path, e))?;
-            let read_to = counting.n;
-            let head = counting.head;
             let now_at_path = std::fs::metadata(path).map(|m| Identity::of(&m));
             let replaced = now_at_path.as_ref().is_ok_and(|id| !id.same_file(&before));
             if replaced && attempt < 3 {
                 attempt += 1;
                 continue;
             }
+            // The size we compare with later is what we read: bytes
+            // appended after our read make the identity differ.
             let identity = Identity {
-                size: read_to,
+                size: read.read,
                 ..before
             };
+            let mut diags = read.diags;
+            inputs::ipv6_note(&mut diags, path, &read.db);
             return Ok(LeaseTail {
                 path: path.to_path_buf(),
-                parser,
-                db: Arc::new(db),
+                parser: read.parser,
+                db: Arc::new(read.db),
                 diags,
                 info: LeaseFileInfo {
                     stamp: FileStamp {
                         path: path.to_path_buf(),
                         identity,
                     },
-                    consumed,
-                    incomplete_tail,
+                    consumed: read.consumed,
+                    incomplete_tail: read.incomplete_tail,
                     read_at: unix_now(),
                     read_duration: started.elapsed(),
                     last_read: ReadKind::Full,
                 },
-                head,
+                head: read.head,
             });
         }
     }
@@ -280,49 +271,23 @@ impl LeaseTail {
     fn read_appended(&mut self, before: Identity) -> Result<(), InputError> {
         let started = Instant::now();
         let path = self.path.clone();
-        let mut file = File::open(&path).map_err(|e| io_error(&path, e))?;
+        let file = File::open(&path).map_err(|e| io_error(&path, e))?;
         let start = self.info.consumed;
-        file.seek(SeekFrom::Start(start))
-            .map_err(|e| io_error(&path, e))?;
-        let mut counting = CountingReader {
-            inner: &mut file,
-            n: 0,
-            head: Vec::new(),
-        };
+        let mut reader = inputs::RangeReader::new(&file, start, u64::MAX);
         let db = Arc::make_mut(&mut self.db);
-        let (consumed, incomplete_tail) =
-            inputs::stream_leases(&mut counting, &mut self.parser, db, &mut self.diags)
+        let s =
+            inputs::stream_leases_from(&mut reader, &mut self.parser, db, &mut self.diags, true)
                 .map_err(|e| io_error(&path, e))?;
-        self.info.consumed = start + consumed;
-        self.info.incomplete_tail = incomplete_tail;
+        self.info.consumed = start + s.consumed;
+        self.info.incomplete_tail = s.incomplete_tail;
         self.info.stamp.identity = Identity {
-            size: start + counting.n,
+            size: start + s.read,
             ..before
         };
         self.info.read_at = unix_now();
         self.info.read_duration = started.elapsed();
         self.info.last_read = ReadKind::Appended;
         Ok(())
-    }
-}
-
-/// Counts the bytes read and keeps the first [`HEAD_BYTES`] of them.
-struct CountingReader<'a> {
-    inner: &'a mut File,
-    n: u64,
-    head: Vec<u8>,
-}
-
-impl Read for CountingReader<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let got = self.inner.read(buf)?;
-        if self.head.len() < HEAD_BYTES && self.n < HEAD_BYTES as u64 {
-            let want = (HEAD_BYTES - self.head.len()).min(got);
-            self.head
-                .extend_from_slice(buf.get(..want).unwrap_or_default());
-        }
-        self.n += got as u64;
-        Ok(got)
     }
 }
 

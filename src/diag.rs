@@ -125,6 +125,14 @@ impl Diagnostics {
         self.items.extend(other.items.into_iter().take(room));
     }
 
+    /// Adds `lines` to the line of every positioned diagnostic (they were
+    /// found in a part of a file whose first line was not line 1).
+    pub fn shift_lines(&mut self, lines: u32) {
+        for d in self.items.iter_mut().filter(|d| d.line > 0) {
+            d.line = d.line.saturating_add(lines);
+        }
+    }
+
     /// The kept diagnostics, in the order they were found.
     pub fn items(&self) -> &[Diagnostic] {
         &self.items

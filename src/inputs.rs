@@ -23,7 +23,7 @@ use crate::diag::{Diagnostics, Severity};
 pub const MAX_CONF_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Bytes read from the lease file per `read` call.
-pub const READ_CHUNK: usize = 1024 * 1024;
+pub const READ_CHUNK: usize = 256 * 1024;
 
 /// What identifies a version of a file: if any of these change, the file
 /// is read again.
@@ -252,31 +252,297 @@ pub struct LeaseData {
     pub incomplete_tail: bool,
 }
 
-/// Reads a whole lease file through a bounded buffer.
+/// Reads a whole lease file through bounded buffers (in parallel parts
+/// when it is large).
 pub fn read_leases(path: &Path, detail: Detail) -> Result<LeaseData, InputError> {
-    let mut file = File::open(path).map_err(|e| input_error(path, e.to_string()))?;
+    let file = File::open(path).map_err(|e| input_error(path, e.to_string()))?;
     let meta = file
         .metadata()
         .map_err(|e| input_error(path, e.to_string()))?;
     if meta.is_dir() {
         return Err(input_error(path, "is a directory, not a file"));
     }
-    let identity = Identity::of(&meta);
-    let mut parser = LeaseParser::new(Arc::from(path.display().to_string()), detail);
-    let mut diags = Diagnostics::new();
-    let mut db = LeaseDb::default();
-    let (consumed, incomplete_tail) = stream_leases(&mut file, &mut parser, &mut db, &mut diags)
+    let name: Arc<str> = Arc::from(path.display().to_string());
+    let read = read_lease_file(&file, name, detail, PARALLEL_MIN_PART)
         .map_err(|e| input_error(path, e.to_string()))?;
+    let identity = Identity {
+        size: read.read,
+        ..Identity::of(&meta)
+    };
+    let mut diags = read.diags;
+    ipv6_note(&mut diags, path, &read.db);
     Ok(LeaseData {
-        db,
+        db: read.db,
         diags,
         stamp: FileStamp {
             path: path.to_path_buf(),
             identity,
         },
-        consumed,
-        incomplete_tail,
+        consumed: read.consumed,
+        incomplete_tail: read.incomplete_tail,
     })
+}
+
+/// Notes once per read that IPv6 entries were skipped.
+pub fn ipv6_note(diags: &mut Diagnostics, path: &Path, db: &LeaseDb) {
+    if db.ipv6_entries > 0 {
+        let file: Arc<str> = Arc::from(path.display().to_string());
+        diags.file_level(
+            &file,
+            Severity::Note,
+            format!(
+                "{} IPv6 lease entries (ia-na, ia-ta, ia-pd) are not reported yet; skipped",
+                db.ipv6_entries
+            ),
+        );
+    }
+}
+
+/// Files smaller than twice this are read by one thread.
+pub const PARALLEL_MIN_PART: u64 = 16 * 1024 * 1024;
+
+/// Bytes at the start of a lease file kept to notice an in-place rewrite.
+pub const HEAD_BYTES: usize = 4096;
+
+/// A lease file read from its start.
+pub struct LeaseRead {
+    /// The parser, positioned after the bytes consumed (the cache goes on
+    /// feeding it appended bytes).
+    pub parser: LeaseParser,
+    pub db: LeaseDb,
+    pub diags: Diagnostics,
+    /// Bytes applied; the rest is an unfinished block.
+    pub consumed: u64,
+    /// Bytes read.
+    pub read: u64,
+    pub incomplete_tail: bool,
+    /// The first [`HEAD_BYTES`] of the file.
+    pub head: Vec<u8>,
+}
+
+/// Reads `file` from its start. Files of at least `2 * min_part` bytes are
+/// cut into parts at lines that start with `lease ` and the parts are
+/// parsed on separate threads, then merged in file order (a later block
+/// still wins). That is exact: in a lease file strings and comments end at
+/// the end of their line, so the sequential parser always starts a new
+/// item at such a line whatever came before; if a part does not end on a
+/// complete item (a damaged block right before the cut), the file is read
+/// again sequentially.
+pub fn read_lease_file(
+    file: &File,
+    name: Arc<str>,
+    detail: Detail,
+    min_part: u64,
+) -> io::Result<LeaseRead> {
+    let size = file.metadata()?.len();
+    let mut head = vec![0u8; HEAD_BYTES.min(size as usize)];
+    let got = read_at_most(file, &mut head, 0)?;
+    head.truncate(got);
+    let cuts = cut_points(file, size, min_part)?;
+    if !cuts.is_empty() {
+        if let Some(mut read) = read_parts(file, &name, detail, &cuts)? {
+            read.head = head;
+            return Ok(read);
+        }
+    }
+    let mut parser = LeaseParser::new(name, detail);
+    let mut db = LeaseDb::default();
+    let mut diags = Diagnostics::new();
+    let s = stream_leases_from(
+        &mut RangeReader::new(file, 0, u64::MAX),
+        &mut parser,
+        &mut db,
+        &mut diags,
+        true,
+    )?;
+    Ok(LeaseRead {
+        parser,
+        db,
+        diags,
+        consumed: s.consumed,
+        read: s.read,
+        incomplete_tail: s.incomplete_tail,
+        head,
+    })
+}
+
+/// Offsets where parts start: just after a newline, at `lease `.
+fn cut_points(file: &File, size: u64, min_part: u64) -> io::Result<Vec<u64>> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8) as u64;
+    if threads < 2 || min_part == 0 || size < 2 * min_part {
+        return Ok(Vec::new());
+    }
+    let parts = threads.min(size / min_part);
+    let mut cuts = Vec::new();
+    let mut window = vec![0u8; 1024 * 1024];
+    for k in 1..parts {
+        let target = size * k / parts;
+        let got = read_at_most(file, &mut window, target)?;
+        let Some(i) = memchr::memmem::find(window.get(..got).unwrap_or_default(), b"\nlease ")
+        else {
+            continue;
+        };
+        let cut = target + i as u64 + 1;
+        if cuts.last().is_none_or(|&last| cut > last) && cut < size {
+            cuts.push(cut);
+        }
+    }
+    Ok(cuts)
+}
+
+/// Parses the parts `[0, cuts[0])`, `[cuts[0], cuts[1])`, …, `[last, EOF)`
+/// in parallel. `None` if a part did not end on a complete item.
+fn read_parts(
+    file: &File,
+    name: &Arc<str>,
+    detail: Detail,
+    cuts: &[u64],
+) -> io::Result<Option<LeaseRead>> {
+    let mut bounds: Vec<(u64, u64)> = Vec::with_capacity(cuts.len() + 1);
+    let mut start = 0;
+    for &c in cuts {
+        bounds.push((start, c));
+        start = c;
+    }
+    bounds.push((start, u64::MAX));
+    let last = bounds.len() - 1;
+    let results: Vec<io::Result<(LeaseParser, LeaseDb, Diagnostics, Streamed)>> =
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = bounds
+                .iter()
+                .enumerate()
+                .map(|(i, &(from, to))| {
+                    let name = Arc::clone(name);
+                    scope.spawn(move || {
+                        let mut parser = LeaseParser::new(name, detail);
+                        let mut db = LeaseDb::default();
+                        let mut diags = Diagnostics::new();
+                        let mut reader = RangeReader::new(file, from, to);
+                        let s = stream_leases_from(
+                            &mut reader,
+                            &mut parser,
+                            &mut db,
+                            &mut diags,
+                            i == last,
+                        )?;
+                        Ok((parser, db, diags, s))
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|_| Err(io::Error::other("a lease reader thread panicked")))
+                })
+                .collect()
+        });
+    let mut merged: Option<LeaseRead> = None;
+    let mut lines_before: u32 = 0;
+    let mut offset: u64 = 0;
+    for (i, r) in results.into_iter().enumerate() {
+        let (mut parser, mut db, mut diags, s) = r?;
+        if i != last && s.leftover > 0 {
+            return Ok(None);
+        }
+        let lines_here = parser.position().0.saturating_sub(1);
+        diags.shift_lines(lines_before);
+        parser.shift_lines(lines_before);
+        db.shift_lines(lines_before);
+        lines_before = lines_before.saturating_add(lines_here);
+        match merged.as_mut() {
+            None => {
+                merged = Some(LeaseRead {
+                    parser,
+                    db,
+                    diags,
+                    consumed: s.consumed,
+                    read: s.read,
+                    incomplete_tail: s.incomplete_tail,
+                    head: Vec::new(),
+                })
+            }
+            Some(m) => {
+                m.db.merge_later(db);
+                m.diags.extend(diags);
+                m.parser = parser;
+                m.consumed = offset + s.consumed;
+                m.read = offset + s.read;
+                m.incomplete_tail = s.incomplete_tail;
+            }
+        }
+        offset += s.read;
+    }
+    Ok(merged)
+}
+
+fn read_at_most(file: &File, buf: &mut [u8], at: u64) -> io::Result<usize> {
+    let mut reader = RangeReader::new(file, at, u64::MAX);
+    let mut got = 0;
+    while got < buf.len() {
+        match reader.read(buf.get_mut(got..).unwrap_or_default()) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(got)
+}
+
+/// Reads `[pos, end)` of a file with positioned reads, so several readers
+/// can share one open file (one version of it, even if renamed over).
+pub struct RangeReader<'a> {
+    file: &'a File,
+    pos: u64,
+    end: u64,
+}
+
+impl<'a> RangeReader<'a> {
+    pub fn new(file: &'a File, pos: u64, end: u64) -> RangeReader<'a> {
+        RangeReader { file, pos, end }
+    }
+}
+
+impl Read for RangeReader<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let room = self.end.saturating_sub(self.pos);
+        if room == 0 {
+            return Ok(0);
+        }
+        let max = buf.len().min(usize::try_from(room).unwrap_or(usize::MAX));
+        let n = read_at(self.file, buf.get_mut(..max).unwrap_or_default(), self.pos)?;
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+#[cfg(unix)]
+fn read_at(file: &File, buf: &mut [u8], at: u64) -> io::Result<usize> {
+    std::os::unix::fs::FileExt::read_at(file, buf, at)
+}
+
+#[cfg(not(unix))]
+fn read_at(file: &File, buf: &mut [u8], at: u64) -> io::Result<usize> {
+    use std::io::Seek;
+    let mut f = file;
+    f.seek(io::SeekFrom::Start(at))?;
+    f.read(buf)
+}
+
+/// What [`stream_leases_from`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Streamed {
+    /// Bytes applied.
+    pub consumed: u64,
+    /// Bytes read.
+    pub read: u64,
+    /// At the end, the unconsumed rest is an unfinished block.
+    pub incomplete_tail: bool,
+    /// Bytes left unconsumed at the end.
+    pub leftover: usize,
 }
 
 /// Feeds everything `reader` yields to `parser`, applying it to `db`,
@@ -288,28 +554,57 @@ pub fn stream_leases<R: Read>(
     db: &mut LeaseDb,
     diags: &mut Diagnostics,
 ) -> io::Result<(u64, bool)> {
-    let mut buf: Vec<u8> = Vec::with_capacity(READ_CHUNK * 2);
+    let s = stream_leases_from(reader, parser, db, diags, true)?;
+    Ok((s.consumed, s.incomplete_tail))
+}
+
+/// [`stream_leases`]; `final_part` says whether the end of `reader` is the
+/// end of the input (false for a part cut from a larger file).
+pub fn stream_leases_from<R: Read>(
+    reader: &mut R,
+    parser: &mut LeaseParser,
+    db: &mut LeaseDb,
+    diags: &mut Diagnostics,
+    final_part: bool,
+) -> io::Result<Streamed> {
+    // One buffer, zeroed once: bytes not yet consumed (an unfinished
+    // block) are moved to the front and the rest is refilled. It grows
+    // only while one block is larger than it (the parser caps blocks).
+    let mut buf: Vec<u8> = vec![0; READ_CHUNK * 2];
+    let mut filled = 0;
     let mut consumed_total: u64 = 0;
-    let mut eof = false;
+    let mut read_total: u64 = 0;
     loop {
-        if !eof {
-            let start = buf.len();
-            buf.resize(start + READ_CHUNK, 0);
-            let n = loop {
-                match reader.read(buf.get_mut(start..).unwrap_or_default()) {
-                    Ok(n) => break n,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                    Err(e) => return Err(e),
-                }
-            };
-            buf.truncate(start + n);
-            eof = n == 0;
+        if buf.len() - filled < READ_CHUNK {
+            buf.resize(filled + READ_CHUNK, 0);
         }
-        let feed = parser.feed_into(db, &buf, eof, diags);
-        consumed_total += feed.consumed as u64;
-        buf.drain(..feed.consumed.min(buf.len()));
+        let n = loop {
+            match reader.read(buf.get_mut(filled..).unwrap_or_default()) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            }
+        };
+        filled += n;
+        read_total += n as u64;
+        let eof = n == 0;
+        let feed = parser.feed_into(
+            db,
+            buf.get(..filled).unwrap_or_default(),
+            eof && final_part,
+            diags,
+        );
+        let consumed = feed.consumed.min(filled);
+        consumed_total += consumed as u64;
+        buf.copy_within(consumed..filled, 0);
+        filled -= consumed;
         if eof {
-            return Ok((consumed_total, feed.incomplete_tail));
+            return Ok(Streamed {
+                consumed: consumed_total,
+                read: read_total,
+                incomplete_tail: feed.incomplete_tail,
+                leftover: filled,
+            });
         }
     }
 }

@@ -62,11 +62,11 @@ impl BindingState {
         }
     }
 
-    fn code(self) -> u8 {
+    pub fn code(self) -> u8 {
         self as u8
     }
 
-    fn from_code(c: u8) -> Option<BindingState> {
+    pub fn from_code(c: u8) -> Option<BindingState> {
         const ALL: [BindingState; 9] = [
             BindingState::Free,
             BindingState::Active,

@@ -48,17 +48,67 @@ pub enum Detail {
 /// hold one whole block in memory.
 pub const MAX_BLOCK: usize = 8 * 1024 * 1024;
 
-/// The winning (last) block for one address.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// The winning (last) block for one address: its binding state and end,
+/// packed into 8 bytes with 4-byte alignment (a map entry with its key is
+/// 12 bytes) because a file may hold a million of them. The other fields
+/// live in [`LeaseDb::fields`] ([`Detail::Full`] only).
+///
+/// Layout of the 64 bits: `ends` in Unix seconds as a signed 40-bit number
+/// (±17 000 years; the two extremes mean "never" and "unknown"), then the
+/// [`BindingState`] code in 8 bits ([`NO_STATE`]: none written).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Lease {
+    bits: [u32; 2],
+}
+
+const ENDS_BITS: u32 = 40;
+const ENDS_NEVER: i64 = (1 << (ENDS_BITS - 1)) - 1;
+const ENDS_UNKNOWN: i64 = -(1 << (ENDS_BITS - 1));
+const NO_STATE: u8 = u8::MAX;
+
+impl Lease {
+    pub fn new(state: Option<BindingState>, ends: Option<LeaseTime>) -> Lease {
+        let ends = match ends {
+            None => ENDS_UNKNOWN,
+            Some(LeaseTime::Never) => ENDS_NEVER,
+            // Lease times are at most year 9999 plus two days of offset,
+            // far inside 40 bits; clamping only guards the sentinels.
+            Some(LeaseTime::At(t)) => t.clamp(ENDS_UNKNOWN + 1, ENDS_NEVER - 1),
+        };
+        let state = state.map_or(NO_STATE, BindingState::code);
+        let packed = (ends as u64 & ((1 << ENDS_BITS) - 1)) | (u64::from(state) << ENDS_BITS);
+        Lease {
+            bits: [packed as u32, (packed >> 32) as u32],
+        }
+    }
+
+    fn packed(&self) -> u64 {
+        u64::from(self.bits[0]) | (u64::from(self.bits[1]) << 32)
+    }
+
     /// `None` when the block has no `binding state` (old writers); the
     /// report derives it from `ends`, as dhcpd does.
-    pub state: Option<BindingState>,
+    pub fn state(&self) -> Option<BindingState> {
+        BindingState::from_code((self.packed() >> ENDS_BITS) as u8)
+    }
+
     /// `None` when absent or unreadable.
+    pub fn ends(&self) -> Option<LeaseTime> {
+        // Sign-extend the low 40 bits.
+        let shift = 64 - ENDS_BITS;
+        match ((self.packed() << shift) as i64) >> shift {
+            ENDS_UNKNOWN => None,
+            ENDS_NEVER => Some(LeaseTime::Never),
+            t => Some(LeaseTime::At(t)),
+        }
+    }
+}
+
+/// What a block said, while it is being read.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct BlockState {
+    pub state: Option<BindingState>,
     pub ends: Option<LeaseTime>,
-    /// Encoded fields ([`super::lease_fields::Fields`]); empty in
-    /// [`Detail::Summary`].
-    pub fields: Box<[u8]>,
 }
 
 /// A host as the lease file last described it.
@@ -99,6 +149,9 @@ pub type AddrMap<V> = HashMap<u32, V, BuildHasherDefault<AddrHasher>>;
 pub struct LeaseDb {
     /// Address (as `u32`) → its last complete, valid block.
     pub leases: AddrMap<Lease>,
+    /// Address → the encoded fields of that block
+    /// ([`super::lease_fields::Fields`]); empty in [`Detail::Summary`].
+    pub fields: AddrMap<Box<[u8]>>,
     /// OMAPI hosts by name, in order of first appearance.
     hosts: Vec<(String, HostEntry)>,
     host_index: HashMap<String, usize>,
@@ -127,10 +180,31 @@ impl LeaseDb {
         }
     }
 
+    /// Records the winning block of an address.
+    pub fn insert(&mut self, addr: u32, block: BlockState, fields: Option<Box<[u8]>>) {
+        self.leases
+            .insert(addr, Lease::new(block.state, block.ends));
+        if let Some(f) = fields {
+            self.fields.insert(addr, f);
+        }
+        self.lease_blocks += 1;
+    }
+
+    /// Adds `lines` to the recorded position of every host entry (they
+    /// were read from a part of a file that did not start at line 1).
+    pub fn shift_lines(&mut self, lines: u32) {
+        for (_, entry) in &mut self.hosts {
+            if let HostEntry::Declared(h) = entry {
+                h.origin.line = h.origin.line.saturating_add(lines);
+            }
+        }
+    }
+
     /// Applies `later` (parsed from bytes that follow ours) on top of this
     /// database: its blocks win, exactly as if read in one pass.
     pub fn merge_later(&mut self, later: LeaseDb) {
         self.leases.extend(later.leases);
+        self.fields.extend(later.fields);
         for (name, entry) in later.hosts {
             self.set_host(name, entry);
         }
@@ -191,7 +265,11 @@ pub struct LeaseParser {
     writer: FieldWriter,
     /// Diagnostics of the item being read (see module docs).
     held: Vec<Diagnostic>,
-    v6_noted: bool,
+    /// Read canonical blocks with [`super::lease_fast`] (on by default;
+    /// off only to test that both paths agree).
+    fast_path: bool,
+    /// Scratch space for hex octets.
+    octets: Vec<u8>,
 }
 
 impl LeaseParser {
@@ -205,8 +283,15 @@ impl LeaseParser {
             db: LeaseDb::default(),
             writer: FieldWriter::new(),
             held: Vec::new(),
-            v6_noted: false,
+            fast_path: true,
+            octets: Vec::with_capacity(32),
         }
+    }
+
+    /// Turns the canonical fast path off or on. Results are the same
+    /// either way; tests compare them.
+    pub fn set_fast_path(&mut self, on: bool) {
+        self.fast_path = on;
     }
 
     /// A parser that continues a file at a given position (used when a
@@ -247,6 +332,12 @@ impl LeaseParser {
         feed
     }
 
+    /// Moves the parser's idea of where it is by `lines` (a part of a
+    /// file parsed before the lines above it were counted).
+    pub fn shift_lines(&mut self, lines: u32) {
+        self.line = self.line.saturating_add(lines);
+    }
+
     /// Line and column of the next byte to be fed.
     pub fn position(&self) -> (u32, u32) {
         (self.line, self.col)
@@ -279,6 +370,20 @@ impl LeaseParser {
                             .map_or(pos, |i| pos + i + 1);
                         break;
                     }
+                }
+            }
+            // Most items are canonical lease blocks right after a newline:
+            // try the fast path before setting up the tokenizer.
+            if self.fast_path {
+                let at = pos
+                    + buf.get(pos..).map_or(0, |r| {
+                        r.iter().take_while(|b| b.is_ascii_whitespace()).count()
+                    });
+                if let Some((addr, block, end)) = self.try_fast(buf, at) {
+                    let fields = (self.detail == Detail::Full).then(|| self.writer.finish());
+                    self.db.insert(addr, block, fields);
+                    pos = end;
+                    continue;
                 }
             }
             cur.seek(pos);
@@ -333,14 +438,23 @@ impl LeaseParser {
         }
     }
 
+    /// The canonical fast path for a block starting at `at`, if it is one.
+    fn try_fast(&mut self, buf: &[u8], at: usize) -> Option<(u32, BlockState, usize)> {
+        if buf.get(at..at + 6) != Some(b"lease ") {
+            return None;
+        }
+        let full = self.detail == Detail::Full;
+        super::lease_fast::canonical_lease(buf, at, full, &mut self.writer, &mut self.octets)
+    }
+
     fn advance_position(&mut self, consumed: &[u8]) {
-        let newlines = consumed.iter().filter(|&&b| b == b'\n').count();
-        if newlines == 0 {
-            self.col = self.col.saturating_add(consumed.len() as u32);
-        } else {
-            self.line = self.line.saturating_add(newlines as u32);
-            let last = consumed.iter().rposition(|&b| b == b'\n').unwrap_or(0);
-            self.col = (consumed.len() - last) as u32;
+        let newlines = memchr::memchr_iter(b'\n', consumed).count();
+        match memchr::memrchr(b'\n', consumed) {
+            None => self.col = self.col.saturating_add(consumed.len() as u32),
+            Some(last) => {
+                self.line = self.line.saturating_add(newlines as u32);
+                self.col = (consumed.len() - last) as u32;
+            }
         }
     }
 
@@ -420,15 +534,6 @@ impl LeaseParser {
                         let out = self.skip_item(cur, buf, t);
                         if matches!(out, Outcome::Done(_)) {
                             self.db.ipv6_entries += 1;
-                            if !self.v6_noted {
-                                self.v6_noted = true;
-                                self.hold(
-                                    cur,
-                                    t.pos(),
-                                    Severity::Note,
-                                    "IPv6 lease entries (ia-na, ia-ta, ia-pd) are not reported yet; skipped".to_string(),
-                                );
-                            }
                         }
                         out
                     }
@@ -631,11 +736,7 @@ impl LeaseParser {
             return self.broken(cur, t.pos(), message);
         }
         self.writer.clear();
-        let mut lease = Lease {
-            state: None,
-            ends: None,
-            fields: Box::default(),
-        };
+        let mut lease = BlockState::default();
         loop {
             let t = cur.bump();
             match t.kind {
@@ -668,11 +769,8 @@ impl LeaseParser {
                 }
             }
         }
-        if self.detail == Detail::Full {
-            lease.fields = self.writer.finish();
-        }
-        self.db.leases.insert(u32::from(addr), lease);
-        self.db.lease_blocks += 1;
+        let fields = (self.detail == Detail::Full).then(|| self.writer.finish());
+        self.db.insert(u32::from(addr), lease, fields);
         Outcome::Done(cur.prev_end())
     }
 
@@ -681,7 +779,7 @@ impl LeaseParser {
         cur: &mut Cursor<'_>,
         t: Token,
         addr: Ipv4Addr,
-        lease: &mut Lease,
+        lease: &mut BlockState,
     ) -> Step {
         let full = self.detail == Detail::Full;
         let word = cur.text(t).to_ascii_lowercase();
@@ -1155,4 +1253,35 @@ pub fn parse_all(
     let mut p = LeaseParser::new(Arc::from(file), detail);
     let feed = p.feed(bytes, true, diags);
     (p.into_db(), feed)
+}
+
+#[cfg(test)]
+mod packing_tests {
+    use super::*;
+
+    #[test]
+    fn lease_packing_round_trips() {
+        assert_eq!(std::mem::size_of::<(u32, Lease)>(), 12);
+        let states = [
+            None,
+            Some(BindingState::Active),
+            Some(BindingState::Reserved),
+            Some(BindingState::Free),
+        ];
+        let times = [
+            None,
+            Some(LeaseTime::Never),
+            Some(LeaseTime::At(0)),
+            Some(LeaseTime::At(-1)),
+            Some(LeaseTime::At(1_795_659_545)),
+            Some(LeaseTime::At(super::super::time::MAX_SECONDS + 172_800)),
+            Some(LeaseTime::At(-172_800)),
+        ];
+        for st in states {
+            for t in times {
+                let l = Lease::new(st, t);
+                assert_eq!((l.state(), l.ends()), (st, t));
+            }
+        }
+    }
 }

@@ -33,7 +33,7 @@ impl LeaseTime {
 }
 
 /// Largest time we print: 9999-12-31 23:59:59 UTC.
-const MAX_SECONDS: i64 = 253_402_300_799;
+pub const MAX_SECONDS: i64 = 253_402_300_799;
 
 /// Days since 1970-01-01 of a proleptic Gregorian date.
 pub fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
@@ -228,31 +228,41 @@ pub fn read_lease_time(cur: &mut Cursor<'_>) -> ValueResult<LeaseTime> {
             }
         }
     }
-    // Ancient writers stored years relative to 1900 (126 = 2026).
-    let year = if year < 1900 { year + 1900 } else { year };
-    // dhcpd reads any year from 2038 on as "never" (a 32-bit time_t legacy
-    // that it still applies on 64-bit hosts); we read it the same way.
-    if year >= 2038 {
-        return Ok(LeaseTime::Never);
-    }
-    let invalid = || ValueError {
+    calendar_time(year, month, day, hour, minute, second, offset).ok_or_else(|| ValueError {
         at: date_at,
         message: format!(
             "invalid date {year:04}/{month:02}/{day:02} {hour:02}:{minute:02}:{second:02}"
         ),
-    };
+    })
+}
+
+/// The lease time of a written date, with dhcpd's reading rules: years
+/// below 1900 are relative to 1900 (ancient writers), any year from 2038
+/// on is `never` (a 32-bit time_t legacy dhcpd applies on 64-bit hosts
+/// too), and `offset` seconds are added. `None` if the date is invalid.
+pub fn calendar_time(
+    year: u64,
+    month: u64,
+    day: u64,
+    hour: u64,
+    minute: u64,
+    second: u64,
+    offset: i64,
+) -> Option<LeaseTime> {
+    let year = if year < 1900 { year + 1900 } else { year };
+    if year >= 2038 {
+        return Some(LeaseTime::Never);
+    }
     let fits = |v: u64, max: u64| if v <= max { Some(v as u32) } else { None };
-    let (Some(mo), Some(d), Some(h), Some(mi), Some(s)) = (
-        fits(month, 12),
-        fits(day, 31),
-        fits(hour, 23),
-        fits(minute, 59),
-        fits(second, 59),
-    ) else {
-        return Err(invalid());
-    };
-    let secs = from_civil(year as i64, mo, d, h, mi, s).ok_or_else(invalid)?;
-    Ok(LeaseTime::At(secs + offset))
+    let secs = from_civil(
+        year as i64,
+        fits(month, 12)?,
+        fits(day, 31)?,
+        fits(hour, 23)?,
+        fits(minute, 59)?,
+        fits(second, 59)?,
+    )?;
+    Some(LeaseTime::At(secs + offset))
 }
 
 /// Parses `--now`: a Unix timestamp, or RFC 3339

@@ -231,10 +231,11 @@ impl Serialize for LeasesJson<'_> {
         let mut map = s.serialize_map(Some(self.addrs.len()))?;
         let mut entries = Vec::with_capacity(16);
         for &addr in self.addrs {
-            let Some(lease) = self.db.leases.get(&addr) else {
+            if !self.db.leases.contains_key(&addr) {
                 continue;
-            };
-            lease_entries(&lease.fields, &mut entries);
+            }
+            let fields = self.db.fields.get(&addr).map_or(&[][..], |f| &f[..]);
+            lease_entries(fields, &mut entries);
             map.serialize_entry(&Ipv4Addr::from(addr).to_string(), &EntriesJson(&entries))?;
         }
         map.end()

@@ -15,7 +15,7 @@ use std::net::Ipv4Addr;
 
 use crate::dhcp::conf::{Conf, Host, Subnet};
 use crate::dhcp::lease_fields::BindingState;
-use crate::dhcp::leases::{HostEntry, Lease, LeaseDb};
+use crate::dhcp::leases::{AddrMap, HostEntry, Lease, LeaseDb};
 use crate::dhcp::time::LeaseTime;
 use crate::dhcp::values::AddressOrName;
 use crate::diag::{Diagnostic, Diagnostics, Severity};
@@ -80,8 +80,8 @@ pub enum Counted {
 /// `ends` has passed is expired; a block without `binding state` is active
 /// while `ends` is in the future and free after, as dhcpd reads it.
 pub fn classify(lease: &Lease, now: i64) -> Counted {
-    let ended = lease.ends.is_some_and(|e| e.has_passed(now));
-    match lease.state {
+    let ended = lease.ends().is_some_and(|e| e.has_passed(now));
+    match lease.state() {
         Some(BindingState::Active | BindingState::Bootp | BindingState::Reserved) => {
             if ended {
                 Counted::Expired
@@ -95,7 +95,7 @@ pub fn classify(lease: &Lease, now: i64) -> Counted {
         Some(BindingState::Released) => Counted::Released,
         Some(BindingState::Abandoned) => Counted::Abandoned,
         Some(BindingState::Reset) => Counted::Reset,
-        None => match lease.ends {
+        None => match lease.ends() {
             Some(e) if !e.has_passed(now) => Counted::Active,
             _ => Counted::Free,
         },
@@ -141,12 +141,12 @@ impl Report {
 /// Finds the longest-prefix subnet holding an address. Subnets are grouped
 /// by mask, most specific mask first (non-contiguous masks work too).
 pub struct SubnetIndex {
-    by_mask: Vec<(u32, HashMap<u32, usize>)>,
+    by_mask: Vec<(u32, AddrMap<usize>)>,
 }
 
 impl SubnetIndex {
     pub fn new(subnets: &[Subnet]) -> SubnetIndex {
-        let mut groups: HashMap<u32, HashMap<u32, usize>> = HashMap::new();
+        let mut groups: HashMap<u32, AddrMap<usize>> = HashMap::new();
         for (i, s) in subnets.iter().enumerate() {
             groups
                 .entry(u32::from(s.mask))
@@ -154,7 +154,7 @@ impl SubnetIndex {
                 .entry(u32::from(s.network))
                 .or_insert(i);
         }
-        let mut by_mask: Vec<(u32, HashMap<u32, usize>)> = groups.into_iter().collect();
+        let mut by_mask: Vec<(u32, AddrMap<usize>)> = groups.into_iter().collect();
         by_mask.sort_by_key(|(mask, _)| std::cmp::Reverse((mask.count_ones(), *mask)));
         SubnetIndex { by_mask }
     }
@@ -306,7 +306,7 @@ pub fn build(conf: &Conf, db: &LeaseDb, now: i64, shape: Shape) -> Report {
         match classify(lease, now) {
             Counted::Active => {
                 c.active += 1;
-                if let Some(LeaseTime::At(t)) = lease.ends {
+                if let Some(LeaseTime::At(t)) = lease.ends() {
                     valid_until = Some(valid_until.map_or(t, |v| v.min(t)));
                 }
             }
@@ -360,11 +360,7 @@ mod tests {
     use crate::dhcp::leases::{Detail, parse_all};
 
     fn lease(state: Option<BindingState>, ends: Option<LeaseTime>) -> Lease {
-        Lease {
-            state,
-            ends,
-            fields: Box::default(),
-        }
+        Lease::new(state, ends)
     }
 
     #[test]

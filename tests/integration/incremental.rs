@@ -108,3 +108,136 @@ fn random_cuts_of_a_real_file() {
         assert_eq!(split.1, whole.1, "round {round}");
     }
 }
+
+/// Parses a whole file with the canonical fast path on or off.
+fn parse_with(bytes: &[u8], detail: Detail, fast: bool) -> (LeaseDb, Vec<String>, Feed) {
+    let mut p = LeaseParser::new(Arc::from("f"), detail);
+    p.set_fast_path(fast);
+    let mut d = Diagnostics::new();
+    let feed = p.feed(bytes, true, &mut d);
+    (
+        p.into_db(),
+        d.items().iter().map(|x| x.to_string()).collect(),
+        feed,
+    )
+}
+
+#[test]
+fn fast_path_equals_general() {
+    let mut files: Vec<Vec<u8>> = lease_files()
+        .iter()
+        .map(|p| std::fs::read(p).unwrap())
+        .collect();
+    files.push(std::fs::read(testdata("corpus/small/dhcpd.leases")).unwrap());
+    for gz in [
+        "corpus/main/dhcpd.leases.gz",
+        "generated/exotic/dhcpd.leases.gz",
+        "corpus/failover/primary/dhcpd.leases.gz",
+    ] {
+        let out = std::process::Command::new("gzip")
+            .arg("-dc")
+            .arg(testdata(gz))
+            .output()
+            .unwrap();
+        files.push(out.stdout);
+    }
+    // Canonical blocks with one byte changed must still agree.
+    let base = std::fs::read(testdata(
+        "grammar/leases/v4-rare-fields.dhcpd-rewrite.leases",
+    ))
+    .unwrap();
+    for i in (0..base.len()).step_by(3) {
+        for b in [b' ', b'\n', b'"', b'9', b'x', b';', b'{', b'}', b'\\', b'#'] {
+            let mut v = base.clone();
+            v[i] = b;
+            files.push(v);
+        }
+    }
+    for bytes in &files {
+        for detail in [Detail::Full, Detail::Summary] {
+            let slow = parse_with(bytes, detail, false);
+            let fast = parse_with(bytes, detail, true);
+            let shown = String::from_utf8_lossy(&bytes[..bytes.len().min(300)]).into_owned();
+            assert_eq!(fast.0, slow.0, "database differs for {shown}");
+            assert_eq!(fast.1, slow.1, "diagnostics differ for {shown}");
+            assert_eq!(fast.2, slow.2, "feed result differs for {shown}");
+        }
+    }
+}
+
+/// Reads a file with `read_lease_file`, cut into parts of at least
+/// `min_part` bytes (0: one part).
+fn read_in_parts(
+    bytes: &[u8],
+    min_part: u64,
+) -> (LeaseDb, Vec<String>, u64, u64, bool, (u32, u32)) {
+    let dir = crate::common::TempDir::new("parts");
+    let path = dir.write("f.leases", bytes);
+    let file = std::fs::File::open(&path).unwrap();
+    let r =
+        dhcpstats::inputs::read_lease_file(&file, Arc::from("f"), Detail::Full, min_part).unwrap();
+    let lines = r.diags.items().iter().map(|x| x.to_string()).collect();
+    (
+        r.db,
+        lines,
+        r.consumed,
+        r.read,
+        r.incomplete_tail,
+        r.parser.position(),
+    )
+}
+
+#[test]
+fn parallel_parts_equal_one_pass() {
+    let mut files: Vec<Vec<u8>> =
+        vec![std::fs::read(testdata("corpus/small/dhcpd.leases")).unwrap()];
+    for gz in [
+        "corpus/main/dhcpd.leases.gz",
+        "generated/exotic/dhcpd.leases.gz",
+    ] {
+        files.push(
+            std::process::Command::new("gzip")
+                .arg("-dc")
+                .arg(testdata(gz))
+                .output()
+                .unwrap()
+                .stdout,
+        );
+    }
+    // Damage around likely cut points: a block without its `}` before a
+    // cut must give the same result as one pass (the reader falls back).
+    let mut damaged = files[0].clone();
+    let mut at = 0;
+    while let Some(i) = damaged[at..]
+        .windows(3)
+        .position(|w| w == b"\n}\n")
+        .map(|i| i + at)
+    {
+        if i % 7 == 0 {
+            damaged.drain(i + 1..i + 2);
+        }
+        at = i + 3;
+        if at >= damaged.len() {
+            break;
+        }
+    }
+    files.push(damaged);
+    // Junk and a truncated final block.
+    let mut junk = files[0].clone();
+    junk.splice(5000..5000, b"\x00\x01garbage {\n".iter().copied());
+    junk.extend_from_slice(b"lease 10.99.0.1 {\n  binding st");
+    files.push(junk);
+    for bytes in &files {
+        let whole = read_in_parts(bytes, 0);
+        for min_part in [1024, 4096, 65_536] {
+            let parts = read_in_parts(bytes, min_part);
+            assert!(parts.0 == whole.0, "database differs, parts of {min_part}");
+            assert_eq!(parts.1, whole.1, "diagnostics, parts of {min_part}");
+            assert_eq!(
+                (parts.2, parts.3, parts.4, parts.5),
+                (whole.2, whole.3, whole.4, whole.5),
+                "parts of {min_part}"
+            );
+        }
+    }
+}

@@ -177,7 +177,7 @@ fn leases_bad_dates_keep_the_lease_without_the_time() {
         .leases
         .get(&u32::from(std::net::Ipv4Addr::new(192, 0, 2, 153)))
         .unwrap();
-    assert_eq!(l.ends, None);
+    assert_eq!(l.ends(), None);
 }
 
 #[test]

@@ -1,0 +1,400 @@
+//! The fast path of the lease reader: a block written exactly as dhcpd 4.x
+//! writes it, read line by line with fixed patterns instead of tokens.
+//!
+//! Advice for hackers: this is an optimisation, never a second grammar.
+//! [`canonical_lease`] either returns precisely what the general parser in
+//! `leases.rs` would return for the block, or `None` — and then the general
+//! parser reads the block (and reports whatever is wrong with it). So the
+//! fast path never produces a diagnostic and may refuse anything unusual:
+//! `on` blocks, comments, CRLF, timezone offsets, billing, odd spacing,
+//! upper case, a value over 64 KiB. The test `fast_path_equals_general`
+//! (in `tests/integration/incremental.rs`) checks the equivalence on every
+//! test file, and the fuzz target does on arbitrary bytes.
+//!
+//! What it accepts, with two-space indentation and one field per line:
+//! `lease A.B.C.D {`, `starts|ends|tstp|tsfp|atsfp|cltt W YYYY/MM/DD
+//! HH:MM:SS;` (or `never;`, or `epoch N;` with an optional `# comment`),
+//! `[next |rewind ]binding state S;`, `hardware TYPE xx:…;`, `uid "…";` or
+//! `uid xx:…;`, `set NAME = "…";` or `= simple;`, `client-hostname "…";`,
+//! `option agent.NAME "…";` or `simple;`, `reserved;`, `dynamic-bootp;`,
+//! `abandoned;`, and `}`.
+
+use super::lease_fields::{BindingState, FieldWriter};
+use super::leases::BlockState;
+use super::lexer::{MAX_TOKEN_LEN, unescape};
+use super::time::{LeaseTime, MAX_SECONDS, calendar_time};
+use super::values::hex_colon;
+
+/// A cursor over the bytes of one block.
+struct Bytes<'a> {
+    b: &'a [u8],
+    p: usize,
+}
+
+impl<'a> Bytes<'a> {
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.p).copied()
+    }
+
+    fn eat(&mut self, lit: &[u8]) -> bool {
+        if self.b.get(self.p..self.p + lit.len()) == Some(lit) {
+            self.p += lit.len();
+            true
+        } else {
+            false
+        }
+    }
+
+    fn eat_byte(&mut self, c: u8) -> bool {
+        if self.peek() == Some(c) {
+            self.p += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// 1 to `max` decimal digits.
+    fn number(&mut self, max: usize) -> Option<u64> {
+        let start = self.p;
+        let mut v: u64 = 0;
+        while let Some(c) = self.peek().filter(u8::is_ascii_digit) {
+            if self.p - start == max {
+                return None;
+            }
+            v = v * 10 + u64::from(c - b'0');
+            self.p += 1;
+        }
+        (self.p > start).then_some(v)
+    }
+
+    /// A run of bytes satisfying `f` (at least one).
+    fn run(&mut self, f: impl Fn(u8) -> bool) -> Option<&'a [u8]> {
+        let start = self.p;
+        while self.peek().is_some_and(&f) {
+            self.p += 1;
+        }
+        (self.p > start).then(|| self.b.get(start..self.p).unwrap_or_default())
+    }
+
+    /// `;` and the end of the line.
+    fn end_of_field(&mut self) -> Option<()> {
+        (self.eat_byte(b';') && self.eat_byte(b'\n')).then_some(())
+    }
+
+    /// A quoted string on this line: returns the raw text between the
+    /// quotes (escapes kept), as the lexer would.
+    fn string(&mut self) -> Option<&'a [u8]> {
+        if !self.eat_byte(b'"') {
+            return None;
+        }
+        // Values are short (tens of bytes): a plain loop beats memchr here.
+        let start = self.p;
+        loop {
+            match self.peek()? {
+                b'"' => break,
+                b'\\' => {
+                    // An escaped newline is corruption: let the general
+                    // parser say so.
+                    if self.b.get(self.p + 1).is_none_or(|&c| c == b'\n') {
+                        return None;
+                    }
+                    self.p += 2;
+                }
+                b'\n' => return None,
+                _ => self.p += 1,
+            }
+        }
+        let text = self.b.get(start..self.p)?;
+        self.p += 1;
+        (text.len() <= MAX_TOKEN_LEN).then_some(text)
+    }
+
+    /// `xx:xx:…` with 1-2 hex digits per octet; returns the raw text and
+    /// the octets.
+    fn hex_list(&mut self, octets: &mut Vec<u8>) -> Option<&'a [u8]> {
+        let start = self.p;
+        octets.clear();
+        // The writer's form: two lowercase digits per octet, then `;`.
+        let mut p = self.p;
+        while let (Some(hi), Some(lo)) = (
+            self.b.get(p).and_then(|c| hex(*c)),
+            self.b.get(p + 1).and_then(|c| hex(*c)),
+        ) {
+            octets.push(hi << 4 | lo);
+            match self.b.get(p + 2) {
+                Some(b':') => p += 3,
+                Some(b';') => {
+                    self.p = p + 2;
+                    return self.b.get(start..self.p);
+                }
+                _ => break,
+            }
+        }
+        octets.clear();
+        loop {
+            let run = self.run(|c| c.is_ascii_hexdigit())?;
+            if run.len() > 2 {
+                return None;
+            }
+            let mut v = 0u8;
+            for &c in run {
+                v = v * 16 + (c as char).to_digit(16)? as u8;
+            }
+            octets.push(v);
+            if !self.eat_byte(b':') {
+                break;
+            }
+        }
+        // The general lexer would glue letters or '-' to the last octet.
+        if self
+            .peek()
+            .is_some_and(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
+        {
+            return None;
+        }
+        self.b.get(start..self.p)
+    }
+
+    /// A value of `set` or an agent option: a string's raw text, or a run
+    /// of simple characters (which the general parser reads as adjacent
+    /// tokens with the same text).
+    fn value(&mut self) -> Option<&'a [u8]> {
+        if self.peek() == Some(b'"') {
+            return self.string();
+        }
+        let v = self.run(|c| {
+            c.is_ascii_alphanumeric() || matches!(c, b'%' | b'.' | b':' | b'-' | b'_' | b'+')
+        })?;
+        (v.len() <= MAX_TOKEN_LEN).then_some(v)
+    }
+}
+
+fn hex(c: u8) -> Option<u8> {
+    match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        b'A'..=b'F' => Some(c - b'A' + 10),
+        _ => None,
+    }
+}
+
+fn is_word(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'-' || c == b'_'
+}
+
+/// Reads the canonical block starting at `buf[start..]` (which begins with
+/// `lease `). Returns the address, the lease and the offset just past its
+/// `}`; `None` if anything is not in the canonical form.
+pub fn canonical_lease(
+    buf: &[u8],
+    start: usize,
+    full: bool,
+    writer: &mut FieldWriter,
+    octets: &mut Vec<u8>,
+) -> Option<(u32, BlockState, usize)> {
+    let mut b = Bytes { b: buf, p: start };
+    if !b.eat(b"lease ") {
+        return None;
+    }
+    let mut addr: u32 = 0;
+    for i in 0..4 {
+        if i > 0 && !b.eat_byte(b'.') {
+            return None;
+        }
+        let o = b.number(3)?;
+        if o > 255 {
+            return None;
+        }
+        addr = (addr << 8) | o as u32;
+    }
+    if !b.eat(b" {\n") {
+        return None;
+    }
+    writer.clear();
+    let mut lease = BlockState::default();
+    loop {
+        if b.eat_byte(b'}') {
+            break;
+        }
+        if !b.eat(b"  ") {
+            return None;
+        }
+        let first = b.peek()?;
+        match first {
+            b's' if b.eat(b"starts ") => time(&mut b, "starts", full, writer, &mut lease)?,
+            b'e' if b.eat(b"ends ") => time(&mut b, "ends", full, writer, &mut lease)?,
+            b't' if b.eat(b"tstp ") => time(&mut b, "tstp", full, writer, &mut lease)?,
+            b't' if b.eat(b"tsfp ") => time(&mut b, "tsfp", full, writer, &mut lease)?,
+            b'a' if b.eat(b"atsfp ") => time(&mut b, "atsfp", full, writer, &mut lease)?,
+            b'c' if b.eat(b"cltt ") => time(&mut b, "cltt", full, writer, &mut lease)?,
+            b'b' if b.eat(b"binding state ") => {
+                state(&mut b, "binding-state", full, writer, &mut lease)?
+            }
+            b'n' if b.eat(b"next binding state ") => {
+                state(&mut b, "next-binding-state", full, writer, &mut lease)?
+            }
+            b'r' if b.eat(b"rewind binding state ") => {
+                state(&mut b, "rewind-binding-state", full, writer, &mut lease)?
+            }
+            b'h' if b.eat(b"hardware ") => {
+                let kind = b.run(|c| {
+                    c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-' || c == b'_'
+                })?;
+                if !b.eat_byte(b' ') {
+                    return None;
+                }
+                b.hex_list(octets)?;
+                b.end_of_field()?;
+                if full {
+                    writer.hardware(kind, hex_colon(octets).as_bytes());
+                }
+            }
+            b'u' if b.eat(b"uid ") => {
+                let raw = if b.peek() == Some(b'"') {
+                    b.string()?
+                } else {
+                    b.hex_list(octets)?
+                };
+                b.end_of_field()?;
+                if full {
+                    writer.text("uid", raw);
+                }
+            }
+            b's' if b.eat(b"set ") => {
+                let name = b.run(is_word)?;
+                if !b.eat(b" = ") {
+                    return None;
+                }
+                let value = b.value()?;
+                b.end_of_field()?;
+                if full {
+                    writer.set(name, value);
+                }
+            }
+            b'c' if b.eat(b"client-hostname ") => {
+                let raw = b.string()?;
+                b.end_of_field()?;
+                if full {
+                    if raw.contains(&b'\\') {
+                        writer.text("client-hostname", &unescape(raw));
+                    } else {
+                        writer.text("client-hostname", raw);
+                    }
+                }
+            }
+            b'o' if b.eat(b"option agent.") => {
+                let name = b.run(|c| {
+                    c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-' || c == b'_'
+                })?;
+                if !b.eat_byte(b' ') {
+                    return None;
+                }
+                let value = b.value()?;
+                b.end_of_field()?;
+                if full {
+                    writer.agent(name, value);
+                }
+            }
+            b'r' if b.eat(b"reserved;\n") => {
+                if full {
+                    writer.flag("reserved");
+                }
+            }
+            b'd' if b.eat(b"dynamic-bootp;\n") => {
+                if full {
+                    writer.flag("dynamic-bootp");
+                }
+            }
+            b'a' if b.eat(b"abandoned;\n") => {
+                lease.state = Some(BindingState::Abandoned);
+                if full {
+                    writer.state("binding-state", BindingState::Abandoned);
+                }
+            }
+            _ => return None,
+        }
+    }
+    Some((addr, lease, b.p))
+}
+
+fn time(
+    b: &mut Bytes<'_>,
+    key: &str,
+    full: bool,
+    writer: &mut FieldWriter,
+    lease: &mut BlockState,
+) -> Option<()> {
+    let t = if b.eat(b"never;\n") {
+        LeaseTime::Never
+    } else if b.eat(b"epoch ") {
+        let v = b.number(12)?;
+        let v = i64::try_from(v).ok().filter(|v| *v <= MAX_SECONDS)?;
+        if !b.eat_byte(b';') {
+            return None;
+        }
+        // db-time-format local writes `# <local time>` after it.
+        if b.eat(b" #") {
+            while b.peek().is_some_and(|c| c != b'\n') {
+                b.p += 1;
+            }
+        }
+        if !b.eat_byte(b'\n') {
+            return None;
+        }
+        LeaseTime::At(v)
+    } else {
+        // `W YYYY/MM/DD HH:MM:SS;` at fixed positions.
+        let d: &[u8; 23] = b.b.get(b.p..b.p + 23)?.try_into().ok()?;
+        let separators = [
+            (1, b' '),
+            (6, b'/'),
+            (9, b'/'),
+            (12, b' '),
+            (15, b':'),
+            (18, b':'),
+            (21, b';'),
+            (22, b'\n'),
+        ];
+        if separators.iter().any(|&(i, c)| d[i] != c) {
+            return None;
+        }
+        let digit = |i: usize| -> Option<u64> {
+            let v = d[i].wrapping_sub(b'0');
+            (v < 10).then_some(u64::from(v))
+        };
+        let two = |i: usize| -> Option<u64> { Some(digit(i)? * 10 + digit(i + 1)?) };
+        digit(0)?;
+        let year = two(2)? * 100 + two(4)?;
+        let (month, day, hour, minute, second) = (two(7)?, two(10)?, two(13)?, two(16)?, two(19)?);
+        b.p += 23;
+        // An invalid date is the general parser's to report.
+        calendar_time(year, month, day, hour, minute, second, 0)?
+    };
+    if key == "ends" {
+        lease.ends = Some(t);
+    }
+    if full {
+        writer.time(key, t);
+    }
+    Some(())
+}
+
+fn state(
+    b: &mut Bytes<'_>,
+    key: &str,
+    full: bool,
+    writer: &mut FieldWriter,
+    lease: &mut BlockState,
+) -> Option<()> {
+    let word = b.run(|c| c.is_ascii_lowercase())?;
+    let s = BindingState::parse(word)?;
+    b.end_of_field()?;
+    if key == "binding-state" {
+        lease.state = Some(s);
+    }
+    if full {
+        writer.state(key, s);
+    }
+    Some(())
+}
