@@ -240,21 +240,29 @@ impl LeaseTail {
     /// the same beginning; a full read otherwise (new inode, truncated,
     /// rewritten in place).
     pub fn refresh(&mut self) -> Result<TailChange, InputError> {
+        match self.changed()? {
+            None => Ok(TailChange::Unchanged),
+            Some(now_id) => self.update(now_id),
+        }
+    }
+
+    /// The file's identity now, if it differs from the one last read.
+    pub fn changed(&self) -> Result<Option<Identity>, InputError> {
         let meta = std::fs::metadata(&self.path).map_err(|e| io_error(&self.path, e))?;
         if meta.is_dir() {
             return Err(io_error(&self.path, "is a directory, not a file"));
         }
         let now_id = Identity::of(&meta);
+        Ok((now_id != self.info.stamp.identity).then_some(now_id))
+    }
+
+    /// Reads what changed: only the appended bytes if the file grew in
+    /// place with the same beginning, else the whole file.
+    pub fn update(&mut self, now_id: Identity) -> Result<TailChange, InputError> {
         let old = self.info.stamp.identity;
-        if now_id == old {
-            return Ok(TailChange::Unchanged);
-        }
         let grew_in_place = now_id.same_file(&old) && now_id.size >= old.size && self.same_head();
-        if grew_in_place {
-            match self.read_appended(now_id) {
-                Ok(()) => return Ok(TailChange::Appended),
-                Err(_) => { /* fall back to a full read below */ }
-            }
+        if grew_in_place && self.read_appended(now_id).is_ok() {
+            return Ok(TailChange::Appended);
         }
         *self = LeaseTail::load(&self.path)?;
         Ok(TailChange::Reloaded)
@@ -268,16 +276,24 @@ impl LeaseTail {
         f.read_exact(&mut buf).is_ok() && buf == self.head
     }
 
+    /// Parses the appended bytes into a small database first and merges
+    /// it only when the read succeeded, so a failed read changes nothing.
+    /// The merge is in place when no generation still shares the database
+    /// (the cache releases its own before calling this), a copy otherwise.
     fn read_appended(&mut self, before: Identity) -> Result<(), InputError> {
         let started = Instant::now();
         let path = self.path.clone();
         let file = File::open(&path).map_err(|e| io_error(&path, e))?;
         let start = self.info.consumed;
         let mut reader = inputs::RangeReader::new(&file, start, u64::MAX);
-        let db = Arc::make_mut(&mut self.db);
-        let s =
-            inputs::stream_leases_from(&mut reader, &mut self.parser, db, &mut self.diags, true)
-                .map_err(|e| io_error(&path, e))?;
+        let mut parser = self.parser.clone();
+        let mut delta = LeaseDb::default();
+        let mut diags = Diagnostics::new();
+        let s = inputs::stream_leases_from(&mut reader, &mut parser, &mut delta, &mut diags, true)
+            .map_err(|e| io_error(&path, e))?;
+        self.parser = parser;
+        self.diags.extend(diags);
+        Arc::make_mut(&mut self.db).merge_later(delta);
         self.info.consumed = start + s.consumed;
         self.info.incomplete_tail = s.incomplete_tail;
         self.info.stamp.identity = Identity {
@@ -367,7 +383,9 @@ impl Cache {
     /// The generation to answer from, refreshed as needed.
     pub fn get(&self) -> Result<Arc<Generation>, NoData> {
         let now = self.now();
-        let mut st = self.lock();
+        let mut guard = self.lock();
+        // A plain reference, so that fields can be borrowed separately.
+        let st = &mut *guard;
         let conf_changed = st
             .conf
             .as_ref()
@@ -386,12 +404,30 @@ impl Cache {
             }
         }
         let started = Instant::now();
-        let tail_result = match st.tail.as_mut() {
-            Some(t) => t.refresh(),
+        let tail_result = match st.tail.as_ref().map(LeaseTail::changed) {
             None => LeaseTail::load(&st.paths.leases_file).map(|t| {
                 st.tail = Some(t);
                 TailChange::Reloaded
             }),
+            Some(Ok(None)) => Ok(TailChange::Unchanged),
+            Some(Err(e)) => Err(e),
+            Some(Ok(Some(now_id))) => {
+                // Let go of our own hold on the database so that appended
+                // blocks are merged in place (a request still answering from
+                // the old generation keeps its copy alive; then the merge
+                // copies). The generation is rebuilt below in any case.
+                if st
+                    .current
+                    .as_ref()
+                    .is_some_and(|g| Arc::strong_count(g) == 1)
+                {
+                    st.current = None;
+                }
+                match st.tail.as_mut() {
+                    Some(t) => t.update(now_id),
+                    None => Ok(TailChange::Unchanged),
+                }
+            }
         };
         match tail_result {
             Ok(TailChange::Unchanged) => {}
@@ -399,13 +435,12 @@ impl Cache {
                 files_changed = true;
                 if let Some(t) = &st.tail {
                     let what = if change == TailChange::Appended {
-                        "appended bytes of"
+                        "appended bytes of "
                     } else {
                         ""
                     };
                     (self.log)(&format!(
-                        "read {what}{}{} in {:.1} ms: {} leases from {} blocks",
-                        if what.is_empty() { "" } else { " " },
+                        "read {what}{} in {:.1} ms: {} leases from {} blocks",
                         t.path.display(),
                         started.elapsed().as_secs_f64() * 1000.0,
                         t.db.leases.len(),
@@ -427,6 +462,15 @@ impl Cache {
             }
             st.read.error = Some(message.clone());
             st.read.failed_at = Some(unix_now());
+            if st.current.is_none() {
+                // We let go of the last generation before a read that then
+                // failed: its data is unchanged in the tail; rebuild it.
+                if let (Some(conf), Some(tail)) = (st.conf.clone(), st.tail.as_ref()) {
+                    let g = Self::generation(&mut st.next_id, conf, tail, now);
+                    st.current = Some(Arc::clone(&g));
+                    return Ok(g);
+                }
+            }
             return st.current.clone().ok_or(NoData(message));
         }
         if st.read.error.take().is_some() {
@@ -443,35 +487,60 @@ impl Cache {
         let (Some(conf), Some(tail)) = (st.conf.clone(), st.tail.as_ref()) else {
             return Err(NoData("no data has been read yet".into()));
         };
+        let build_started = Instant::now();
+        let generation = Self::generation(&mut st.next_id, conf, tail, now);
+        if files_changed {
+            (self.log)(&format!(
+                "data generation {}: {} subnets, report built in {:.1} ms",
+                generation.id,
+                generation.report.subnets.len(),
+                build_started.elapsed().as_secs_f64() * 1000.0
+            ));
+        }
+        st.current = Some(Arc::clone(&generation));
+        Ok(generation)
+    }
+
+    /// A new generation from the configuration and the lease tail, for `now`.
+    fn generation(
+        next_id: &mut u64,
+        conf: Arc<ConfData>,
+        tail: &LeaseTail,
+        now: i64,
+    ) -> Arc<Generation> {
         let db = Arc::clone(tail.db());
         let mut diagnostics = conf.diags.clone();
         diagnostics.extend(tail.diagnostics().clone());
         diagnostics.extend(report::placement_diagnostics(&conf.conf, &db));
-        let leases = tail.info().clone();
-        let build_started = Instant::now();
         let report = report::build(&conf.conf, &db, now, Shape::Full);
-        let id = st.next_id;
-        st.next_id += 1;
-        if files_changed {
-            (self.log)(&format!(
-                "data generation {id}: {} subnets, report built in {:.1} ms",
-                report.subnets.len(),
-                build_started.elapsed().as_secs_f64() * 1000.0
-            ));
-        }
-        let generation = Arc::new(Generation {
+        let id = *next_id;
+        *next_id += 1;
+        Arc::new(Generation {
             id,
             conf,
             db,
             report,
             built_at: unix_now(),
             diagnostics,
-            leases,
+            leases: tail.info().clone(),
             rendered: Default::default(),
             metrics: OnceLock::new(),
-        });
-        st.current = Some(Arc::clone(&generation));
-        Ok(generation)
+        })
+    }
+
+    /// The current generation if answering from it needs no reading or
+    /// rebuilding (only `stat`s): the poll loop answers such requests
+    /// itself and leaves the rest to the workers.
+    pub fn fresh(&self) -> Option<Arc<Generation>> {
+        let now = self.now();
+        let st = self.lock();
+        let g = st.current.as_ref()?;
+        if st.read.error.is_some() || g.report.valid_until.is_some_and(|t| now >= t) {
+            return None;
+        }
+        let conf_unchanged = st.conf.as_ref()?.files.iter().all(FileStamp::unchanged);
+        let tail_unchanged = matches!(st.tail.as_ref()?.changed(), Ok(None));
+        (conf_unchanged && tail_unchanged).then(|| Arc::clone(g))
     }
 
     /// The outcome of the last read, for `/status`.

@@ -135,7 +135,7 @@ fn key_index(keys: &[&'static str], key: &str) -> Option<u8> {
 
 /// Builds the buffer of one lease. Unknown keys are a programming error
 /// and are ignored (debug-asserted), never a panic on input.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct FieldWriter {
     buf: Vec<u8>,
 }

@@ -253,6 +253,7 @@ enum Outcome {
 /// A field-level result: `Err` ends the block with that outcome.
 type Step = Result<(), Outcome>;
 
+#[derive(Clone)]
 pub struct LeaseParser {
     detail: Detail,
     file: Arc<str>,

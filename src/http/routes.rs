@@ -7,7 +7,7 @@ use std::sync::Arc;
 use super::request::{Method, Request};
 use super::response::{JSON, PROMETHEUS, Response};
 use super::{App, Settings};
-use crate::cache::{Generation, Rendered};
+use crate::cache::{Generation, NoData, Rendered};
 use crate::cli::normalize_cidr;
 use crate::dhcp::time::format_rfc3339;
 use crate::report::json::Style;
@@ -97,63 +97,84 @@ fn has_flag(query: &str, name: &str) -> bool {
         .any(|p| p.split('=').next().is_some_and(|k| k == name))
 }
 
-/// Answers one request.
+/// Where a request is answered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Place {
+    /// In the poll loop: only if no file must be read (else `None`).
+    Loop,
+    /// On a worker: anything, including re-reading files.
+    Worker,
+}
+
+/// Answers one request on a worker.
 pub fn handle(app: &App, req: &Request) -> Response {
+    answer(app, req, Place::Worker).unwrap_or_else(|| Response::message(500, "internal error"))
+}
+
+/// Answers one request, or `None` if it needs a worker (a file changed,
+/// or the report must be rebuilt because time passed).
+pub fn answer(app: &App, req: &Request, place: Place) -> Option<Response> {
     let settings = app.settings();
     let (raw_path, query) = req.target.split_once('?').unwrap_or((&req.target, ""));
     let path = percent_decode(raw_path);
     if !authorized(&settings, req, &path) {
-        return Response::message(401, "X-Api-Key authentication failed.");
+        return Some(Response::message(401, "X-Api-Key authentication failed."));
     }
     let Some(route) = route(&path) else {
-        return Response::message(
+        return Some(Response::message(
             404,
             "not found; the routes are /, /subnets, /subnets/<network>/<len>, /metrics and /status",
-        );
+        ));
     };
     if req.method == Method::Other {
         let mut r = Response::message(405, "method not allowed; use GET or HEAD");
         r.allow = true;
-        return r;
+        return Some(r);
     }
+    if route == Route::Root {
+        return Some(Response::message(200, "dhcpstats API"));
+    }
+    // Data: from the current generation if it is fresh, else a worker
+    // refreshes it.
+    let data = match place {
+        Place::Loop => Ok(app.cache.fresh()?),
+        Place::Worker => app.cache.get(),
+    };
     let style = Style {
         pretty: settings.debug || has_flag(query, "pretty"),
         summary: has_flag(query, "summary"),
     };
     let response = match route {
-        Route::Root => return Response::message(200, "dhcpstats API"),
-        Route::Status => return status(app, style),
-        Route::Subnets => with_data(app, |g| Ok(g.render(style))),
-        Route::Subnet(cidr) => with_data(app, |g| {
+        Route::Root => return Some(Response::message(200, "dhcpstats API")),
+        Route::Status => return Some(status(app, data.ok(), style)),
+        Route::Metrics => {
+            let body = crate::metrics::render(app, data.as_ref().ok().map(Arc::as_ref));
+            return Some(Response::new(200, PROMETHEUS, body));
+        }
+        Route::Subnets => with_data(data, |g| Ok(g.render(style))),
+        Route::Subnet(cidr) => with_data(data, |g| {
             let wanted = normalize_cidr(&cidr).map_err(|e| Response::message(404, &e))?;
             let index = g.report.subnets.iter().position(|s| s.cidr == wanted);
             index
                 .and_then(|i| g.render_subnet(i, style))
                 .ok_or_else(|| Response::message(404, &format!("no subnet {wanted} is declared")))
         }),
-        Route::Metrics => {
-            let result = app.cache.get();
-            let body = crate::metrics::render(app, result.as_ref().ok().map(Arc::as_ref));
-            let mut r = Response::new(200, PROMETHEUS, body);
-            r.etag = None;
-            return r;
-        }
     };
-    match response {
+    Some(match response {
         Ok(rendered) => {
             if req
                 .if_none_match
                 .as_deref()
                 .is_some_and(|inm| etag_matches(inm, &rendered.etag))
             {
-                return Response::not_modified(rendered.etag);
+                return Some(Response::not_modified(rendered.etag));
             }
             let mut r = Response::new(200, JSON, rendered.body);
             r.etag = Some(rendered.etag);
             r
         }
         Err(r) => r,
-    }
+    })
 }
 
 /// `If-None-Match` holds `*` or a list of tags (weak ones compare too).
@@ -165,17 +186,17 @@ fn etag_matches(header: &str, etag: &str) -> bool {
 }
 
 fn with_data(
-    app: &App,
+    data: Result<Arc<Generation>, NoData>,
     f: impl FnOnce(&Generation) -> Result<Rendered, Response>,
 ) -> Result<Rendered, Response> {
-    match app.cache.get() {
+    match data {
         Ok(g) => f(&g),
         Err(no) => Err(Response::message(503, &format!("no data yet: {}", no.0))),
     }
 }
 
-fn status(app: &App, style: Style) -> Response {
-    let generation = app.cache.get().ok().or_else(|| app.cache.current());
+fn status(app: &App, data: Option<Arc<Generation>>, style: Style) -> Response {
+    let generation = data.or_else(|| app.cache.current());
     let read = app.cache.read_state();
     let settings = app.settings();
     let mut files = Vec::new();

@@ -515,6 +515,31 @@ impl Engine {
             Action::Close => self.close(token, poll),
             Action::Reject(resp, line) => self.respond(token, None, resp, line, poll),
             Action::Dispatch(request, line, conn_id) => {
+                // Most answers need only cached bytes: give them at once,
+                // without waking a worker.
+                let inline = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    routes::answer(&self.app, &request, routes::Place::Loop)
+                }));
+                match inline {
+                    Ok(Some(response)) => {
+                        self.respond(token, Some(request), response, line, poll);
+                        return;
+                    }
+                    Ok(None) => {}
+                    Err(_) => {
+                        log::error(
+                            "internal error while answering a request (a bug); answered 500",
+                        );
+                        self.respond(
+                            token,
+                            Some(request),
+                            Response::message(500, "internal error"),
+                            line,
+                            poll,
+                        );
+                        return;
+                    }
+                }
                 let sent = match &self.jobs {
                     Some(jobs) => jobs.try_send(Job {
                         token,

@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# make bench: dhcpstats side by side with dhcpd-pools and nginx on the same
+# generated files, on this machine, in one run. Prints one table of medians
+# and ratios. Data is generated once into $DHCPSTATS_BENCH_DIR (default
+# ~/.cache/dhcpstats-bench; ~1 minute per million lease blocks).
+# Loopback only. Not part of `make test`.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+bin="$root/target/release/dhcpstats"
+data="${DHCPSTATS_BENCH_DIR:-$HOME/.cache/dhcpstats-bench}"
+runs="${BENCH_RUNS:-5}"
+mkdir -p "$data"
+
+need=()
+command -v dhcpd-pools >/dev/null || need+=(dhcpd-pools)
+command -v wrk >/dev/null || need+=(wrk)
+command -v nginx >/dev/null || need+=(nginx)
+command -v curl >/dev/null || need+=(curl)
+[ -x /usr/bin/time ] || need+=(time)
+if [ "${#need[@]}" -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  else
+    echo "install first: sudo apt-get install ${need[*]}" >&2; exit 1
+  fi
+fi
+[ -x "$bin" ] || (cd "$root" && cargo build --release --locked)
+
+for s in 2000 100; do
+  d="$data/s$s"
+  if [ ! -s "$d/dhcpd.leases" ]; then
+    echo "generating $d (1M lease blocks, about a minute)..." >&2
+    python3 "$root/tools/gen_dhcp_data.py" --subnets "$s" --leases 1000000 --seed 1 --out-dir "$d" --no-truth >&2
+  fi
+  printf 'dhcpstats:\n  listen: 127.0.0.1:0\n  subnet_file: %s/dhcpd.conf\n  leases_file: %s/dhcpd.leases\n' "$d" "$d" > "$d/dhcpstats.yml"
+done
+
+tmp="$(mktemp -d)"
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$tmp"; }
+trap cleanup EXIT
+
+median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+# measure NAME CMD...: runs the command $runs times; sets $wall (s) and $rss (KiB), medians.
+measure() {
+  local name="$1"; shift
+  : > "$tmp/$name.wall"; : > "$tmp/$name.rss"
+  for _ in $(seq "$runs"); do
+    /usr/bin/time -f '%e %M' -o "$tmp/t" "$@" > /dev/null
+    read -r w r < "$tmp/t"
+    echo "$w" >> "$tmp/$name.wall"; echo "$r" >> "$tmp/$name.rss"
+  done
+  wall="$(median < "$tmp/$name.wall")"; rss="$(median < "$tmp/$name.rss")"
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "-"; else printf "%.3f", a / b }'; }
+row() { printf '%-46s %12s %12s %10s\n' "$@"; }
+
+echo
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)"
+echo "dhcpstats $("$bin" --version | cut -d' ' -f2), dhcpd-pools $(dhcpd-pools --version 2>&1 | head -1 | awk '{print $NF}'), runs per figure: $runs (medians)"
+echo
+row "measure" "dhcpstats" "reference" "ratio"
+row "-------" "---------" "---------" "-----"
+
+for s in 2000 100; do
+  d="$data/s$s"
+  size_mb="$(du -m "$d/dhcpd.leases" | cut -f1)"
+  cat "$d/dhcpd.leases" > /dev/null   # page cache, for both tools alike
+  measure "cat$s" cat "$d/dhcpd.leases"; cat_wall="$wall"
+  measure "pools$s" dhcpd-pools -c "$d/dhcpd.conf" -l "$d/dhcpd.leases" -f j
+  pools_wall="$wall"; pools_rss="$rss"
+  measure "sum$s" "$bin" dump --config "$d/dhcpstats.yml" --summary
+  row "s$s ($size_mb MB): dump --summary wall (s) vs dhcpd-pools" "$wall" "$pools_wall" "$(ratio "$wall" "$pools_wall")"
+  row "s$s: dump --summary peak RSS (KiB) vs dhcpd-pools" "$rss" "$pools_rss" "$(ratio "$rss" "$pools_rss")"
+  row "s$s: dump --summary wall (s) vs cat" "$wall" "$cat_wall" "$(ratio "$wall" "$cat_wall")"
+done
+
+# Full dump: peak RSS against the size of the final lease set's text
+# (the text of the last block of every address).
+d="$data/s2000"
+final_text="$(awk '/^lease /{ip=$2; blk=""} {if (ip != "") blk = blk $0 "\n"} /^}/{if (ip != "") {len[ip] = length(blk)}; ip=""} END {for (k in len) t += len[k]; print t}' "$d/dhcpd.leases")"
+measure "full" "$bin" dump --config "$d/dhcpstats.yml"
+row "s2000: full dump wall (s)" "$wall" "-" "-"
+row "s2000: full dump peak RSS (KiB) vs final lease text" "$rss" "$((final_text / 1024))" "$(ratio "$rss" "$((final_text / 1024))")"
+
+# Warm server vs nginx serving the same bytes as a static file.
+d="$data/s100"
+"$bin" serve --config "$d/dhcpstats.yml" 2> "$tmp/serve.log" &
+pids+=($!)
+for _ in $(seq 200); do grep -q 'listening on' "$tmp/serve.log" && break; sleep 0.1; done
+addr="$(sed -n 's/.*listening on http:\/\/\([^ ]*\).*/\1/p' "$tmp/serve.log" | head -1)"
+curl -sf "http://$addr/subnets?summary" > "$tmp/summary.json"
+gen_before="$(curl -sf "http://$addr/status" | sed -n 's/.*"generation":\([0-9]*\).*/\1/p')"
+mkdir -p "$tmp/www"; cp "$tmp/summary.json" "$tmp/www/summary.json"
+cat > "$tmp/nginx.conf" <<NGX
+worker_processes $(nproc);
+pid $tmp/nginx.pid;
+error_log $tmp/nginx-error.log;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  keepalive_requests 100000;
+  server { listen 127.0.0.1:18099; root $tmp/www; default_type application/json; }
+}
+NGX
+nginx -c "$tmp/nginx.conf"
+pids+=("$(cat "$tmp/nginx.pid" 2>/dev/null || echo 0)")
+sleep 0.3
+rps() { wrk -t2 -c64 -d10s "$1" | awk '/Requests\/sec/ {print $2}'; }
+ours_rps="$(rps "http://$addr/subnets?summary")"
+nginx_rps="$(rps "http://127.0.0.1:18099/summary.json")"
+nginx -c "$tmp/nginx.conf" -s stop 2>/dev/null || true
+gen_after="$(curl -sf "http://$addr/status" | sed -n 's/.*"generation":\([0-9]*\).*/\1/p')"
+row "warm GET /subnets?summary req/s vs nginx ($(wc -c < "$tmp/summary.json") B)" "$ours_rps" "$nginx_rps" "$(ratio "$ours_rps" "$nginx_rps")"
+row "  data generation before/after the load (same = no re-parse)" "$gen_before" "$gen_after" "-"
+
+# Appending 1000 blocks to the 1M-block file: the next request reads only
+# the new bytes. Costs are the server's own read durations (/status).
+d="$data/s2000"
+cp "$d/dhcpd.leases" "$tmp/append.leases"
+printf 'dhcpstats:\n  listen: 127.0.0.1:0\n  subnet_file: %s/dhcpd.conf\n  leases_file: %s/append.leases\n' "$d" "$tmp" > "$tmp/append.yml"
+"$bin" serve --config "$tmp/append.yml" 2> "$tmp/append.log" &
+pids+=($!)
+for _ in $(seq 600); do grep -q 'data generation' "$tmp/append.log" && break; sleep 0.1; done
+addr="$(sed -n 's/.*listening on http:\/\/\([^ ]*\).*/\1/p' "$tmp/append.log" | head -1)"
+full_read="$(curl -sf "http://$addr/status" | sed -n 's/.*"read_duration_seconds":\([0-9.e-]*\).*/\1/p')"
+# 1000 blocks from the start of the file, stamped as new.
+awk '/^lease /{n++} n>0 && n<=1000 {print} n>1000 {exit}' "$d/dhcpd.leases" > "$tmp/more.leases"
+cat "$tmp/more.leases" >> "$tmp/append.leases"
+t0="$(date +%s.%N)"; curl -sf "http://$addr/subnets?summary" > /dev/null; t1="$(date +%s.%N)"
+status="$(curl -sf "http://$addr/status")"
+append_read="$(sed -n 's/.*"read_duration_seconds":\([0-9.e-]*\).*/\1/p' <<<"$status")"
+last_read="$(sed -n 's/.*"last_read":"\([a-z]*\)".*/\1/p' <<<"$status")"
+row "append 1000 blocks: read (s) vs full read of 1M" "$append_read" "$full_read" "$(ratio "$append_read" "$full_read")"
+row "  first request after the append (s), read kind" "$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.4f", b-a}')" "$last_read" "-"
+
+# Cold /subnets on the real corpus (the original Python DHCPStats: ~0.9 s).
+corpus="$root/testdata/corpus/main"
+gzip -dc "$corpus/dhcpd.leases.gz" > "$tmp/main.leases"
+printf 'dhcpstats:\n  listen: 127.0.0.1:0\n  subnet_file: %s/dhcpd.conf\n  leases_file: %s/main.leases\n' "$corpus" "$tmp" > "$tmp/main.yml"
+measure "main" "$bin" dump --config "$tmp/main.yml"
+row "real corpus main (4.7 MB): cold full /subnets (s)" "$wall" "0.9" "$(ratio "$wall" 0.9)"
+echo
