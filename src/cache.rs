@@ -260,6 +260,15 @@ impl LeaseTail {
     /// place with the same beginning, else the whole file.
     pub fn update(&mut self, now_id: Identity) -> Result<TailChange, InputError> {
         let old = self.info.stamp.identity;
+        // dhcpd never truncates its lease file (it renames a complete new
+        // one over it); an empty file where there was data is an accident
+        // or a failing disk, not "no leases".
+        if now_id.size == 0 && old.size > 0 {
+            return Err(io_error(
+                &self.path,
+                "was truncated to 0 bytes; keeping the last good data until it has content again",
+            ));
+        }
         let grew_in_place = now_id.same_file(&old) && now_id.size >= old.size && self.same_head();
         if grew_in_place && self.read_appended(now_id).is_ok() {
             return Ok(TailChange::Appended);

@@ -75,6 +75,14 @@ for s in 2000 100; do
   row "s$s: dump --summary wall (s) vs cat" "$wall" "$cat_wall" "$(ratio "$wall" "$cat_wall")"
 done
 
+# Linear time: a tenth of the file against the whole (parse only).
+d="$data/s2000"
+head -c "$(( $(stat -c %s "$d/dhcpd.leases") / 10 ))" "$d/dhcpd.leases" > "$tmp/tenth.leases"
+printf 'dhcpstats:\n  listen: 127.0.0.1:0\n  subnet_file: %s/dhcpd.conf\n  leases_file: %s/tenth.leases\n' "$d" "$tmp" > "$tmp/tenth.yml"
+measure "tenth" "$bin" dump --config "$tmp/tenth.yml" --summary; tenth_wall="$wall"
+measure "whole" "$bin" dump --config "$d/dhcpstats.yml" --summary
+row "linearity: 10x input, time ratio (want <= 12)" "$wall" "$tenth_wall" "$(ratio "$wall" "$tenth_wall")"
+
 # Full dump: peak RSS against the size of the final lease set's text
 # (the text of the last block of every address).
 d="$data/s2000"

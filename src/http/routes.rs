@@ -16,8 +16,15 @@ use crate::report::json::Style;
 /// only on the configured key's length: every byte is looked at, there is
 /// no early exit, and a wrong length only sets a flag.
 pub fn keys_match(presented: &[u8], expected: &[u8]) -> bool {
+    compare_keys(presented, expected, &mut |_| {})
+}
+
+/// [`keys_match`], calling `visit` with each index it compares: tests
+/// check that the path taken does not depend on where the keys differ.
+fn compare_keys(presented: &[u8], expected: &[u8], visit: &mut dyn FnMut(usize)) -> bool {
     let mut diff = presented.len() ^ expected.len();
     for (i, e) in expected.iter().enumerate() {
+        visit(i);
         let p = presented.get(i).copied().unwrap_or(0);
         diff |= usize::from(p ^ e);
     }
@@ -284,6 +291,28 @@ mod tests {
         assert!(!keys_match(b"", b"secret"));
         // A presented key that is a prefix padded with NULs still fails.
         assert!(!keys_match(b"secret\0", b"secret"));
+    }
+
+    #[test]
+    fn key_comparison_takes_the_same_path_wherever_keys_differ() {
+        let expected = b"0123456789abcdef";
+        let path = |presented: &[u8]| {
+            let mut seen = Vec::new();
+            let ok = compare_keys(presented, expected, &mut |i| seen.push(i));
+            (ok, seen)
+        };
+        let (ok_first, first) = path(b"X123456789abcdef");
+        let (ok_last, last) = path(b"0123456789abcdeX");
+        let (ok_same, same) = path(expected);
+        let (ok_short, short) = path(b"01");
+        assert!(!ok_first && !ok_last && ok_same && !ok_short);
+        assert_eq!(first, last);
+        assert_eq!(first, same);
+        assert_eq!(
+            first, short,
+            "a shorter key is compared over the full length too"
+        );
+        assert_eq!(first, (0..16).collect::<Vec<_>>());
     }
 
     #[test]

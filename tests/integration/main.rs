@@ -6,6 +6,7 @@ mod common;
 
 mod cli;
 mod corpus;
+mod faults;
 mod generated;
 mod golden;
 mod grammar_conf;

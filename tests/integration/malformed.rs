@@ -389,3 +389,96 @@ fn hundred_thousand_leases() {
     assert_eq!(db.lease_blocks, 100_000);
     assert!(db.leases.len() > 50_000 && db.leases.len() < 100_000);
 }
+
+/// Peak RSS in KiB of `dhcpstats check` on a configuration, via
+/// /usr/bin/time (Debian package `time`, installed by .ci/run).
+fn check_peak_rss(conf: &std::path::Path, leases: &std::path::Path) -> (Option<i32>, u64) {
+    let dir = crate::common::TempDir::new("stress-cfg");
+    let cfg = crate::common::write_config(&dir, conf, leases, "");
+    let out = std::process::Command::new("/usr/bin/time")
+        .args([
+            "-f",
+            "%M",
+            crate::common::bin(),
+            "check",
+            "--config",
+            cfg.to_str().unwrap(),
+        ])
+        .output()
+        .expect("/usr/bin/time (Debian package time)");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let rss = stderr
+        .lines()
+        .last()
+        .and_then(|l| l.trim().parse().ok())
+        .expect("a peak RSS");
+    (out.status.code(), rss)
+}
+
+#[test]
+fn stress_inputs_stay_within_bounded_memory() {
+    let dir = crate::common::TempDir::new("stress");
+    let empty_conf = dir.write(
+        "empty.conf",
+        "subnet 10.0.0.0 netmask 255.255.0.0 { range 10.0.0.1 10.0.255.254; }\n",
+    );
+    let empty_leases = dir.write("empty.leases", "");
+    // 1 MiB token, 1 MiB line, 100k nested groups (configurations).
+    let token = dir.write(
+        "token.conf",
+        [
+            b"option domain-name ".to_vec(),
+            vec![b'a'; 1 << 20],
+            b";\n".to_vec(),
+        ]
+        .concat(),
+    );
+    let line = dir.write(
+        "line.conf",
+        [
+            b"subnet 10.0.0.0 netmask 255.255.255.0 { } # ".to_vec(),
+            vec![b'x'; 1 << 20],
+            b"\n".to_vec(),
+        ]
+        .concat(),
+    );
+    let deep = dir.write(
+        "deep.conf",
+        [b"group {\n".repeat(100_000), b"}\n".repeat(100_000)].concat(),
+    );
+    // 1 MiB string in a lease; 100k leases.
+    let string = dir.write(
+        "string.leases",
+        [
+            b"lease 10.0.0.10 {\n  binding state active;\n  client-hostname \"".to_vec(),
+            vec![b'h'; 1 << 20],
+            b"\";\n}\n".to_vec(),
+        ]
+        .concat(),
+    );
+    let mut many = String::with_capacity(16 << 20);
+    for i in 0..100_000u32 {
+        let a = (i.wrapping_mul(2_654_435_761) >> 16) % 65_534 + 1;
+        many.push_str(&format!(
+            "lease 10.0.{}.{} {{\n  starts 4 2026/11/26 01:18:04;\n  ends 4 2026/11/26 02:18:04;\n  binding state active;\n  hardware ethernet 02:00:00:{:02x}:{:02x}:{:02x};\n}}\n",
+            a >> 8, a & 255, (i >> 16) & 255, (i >> 8) & 255, i & 255
+        ));
+    }
+    let many = dir.write("many.leases", many);
+    let (_, baseline) = check_peak_rss(&empty_conf, &empty_leases);
+    for (conf, leases, name) in [
+        (&token, &empty_leases, "1 MiB token"),
+        (&line, &empty_leases, "1 MiB line"),
+        (&deep, &empty_leases, "100k nested groups"),
+        (&empty_conf, &string, "1 MiB string"),
+        (&empty_conf, &many, "100k leases"),
+    ] {
+        let (code, rss) = check_peak_rss(conf, leases);
+        assert!(code.is_some(), "{name}: the process ended normally");
+        // The file itself (up to 16 MB) plus bounded working memory.
+        assert!(
+            rss < baseline + 32 * 1024,
+            "{name}: peak RSS {rss} KiB (baseline {baseline} KiB)"
+        );
+    }
+}
