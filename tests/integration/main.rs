@@ -14,4 +14,5 @@ mod grammar_leases;
 mod incremental;
 mod malformed;
 mod metrics;
+mod peer;
 pub mod server;
