@@ -186,7 +186,7 @@ pub fn main_with_args<I: IntoIterator<Item = OsString>>(args: I) -> i32 {
         }
     };
     match args.command {
-        Command::Serve => crate::http::serve(config, path, args.now),
+        Command::Serve => crate::http::serve(config, args.now),
         Command::Check => {
             let stdout = io::stdout();
             check(&config, args.now, &mut stdout.lock())

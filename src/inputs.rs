@@ -320,6 +320,26 @@ pub struct LeaseRead {
     pub head: Vec<u8>,
 }
 
+impl LeaseRead {
+    fn of(
+        parser: LeaseParser,
+        db: LeaseDb,
+        diags: Diagnostics,
+        s: Streamed,
+        head: Vec<u8>,
+    ) -> LeaseRead {
+        LeaseRead {
+            parser,
+            db,
+            diags,
+            consumed: s.consumed,
+            read: s.read,
+            incomplete_tail: s.incomplete_tail,
+            head,
+        }
+    }
+}
+
 /// Reads `file` from its start. Files of at least `2 * min_part` bytes are
 /// cut into parts at lines that start with `lease ` and the parts are
 /// parsed on separate threads, then merged in file order (a later block
@@ -355,15 +375,7 @@ pub fn read_lease_file(
         &mut diags,
         true,
     )?;
-    Ok(LeaseRead {
-        parser,
-        db,
-        diags,
-        consumed: s.consumed,
-        read: s.read,
-        incomplete_tail: s.incomplete_tail,
-        head,
-    })
+    Ok(LeaseRead::of(parser, db, diags, s, head))
 }
 
 /// Offsets where parts start: just after a newline, at `lease `.
@@ -453,17 +465,7 @@ fn read_parts(
         db.shift_lines(lines_before);
         lines_before = lines_before.saturating_add(lines_here);
         match merged.as_mut() {
-            None => {
-                merged = Some(LeaseRead {
-                    parser,
-                    db,
-                    diags,
-                    consumed: s.consumed,
-                    read: s.read,
-                    incomplete_tail: s.incomplete_tail,
-                    head: Vec::new(),
-                })
-            }
+            None => merged = Some(LeaseRead::of(parser, db, diags, s, Vec::new())),
             Some(m) => {
                 m.db.merge_later(db);
                 m.diags.extend(diags);

@@ -411,11 +411,11 @@ impl Parser<'_> {
                 false
             }
             b"option" => {
-                self.option(cur, ctx, t, true);
+                self.option(cur, ctx);
                 false
             }
             b"supersede" | b"default" => {
-                self.option(cur, ctx, t, false);
+                self.option(cur, ctx);
                 false
             }
             b"ddns-domainname" => {
@@ -1234,7 +1234,7 @@ impl Parser<'_> {
     }
 
     /// `option NAME VALUE;` (also `supersede`/`default NAME VALUE;`).
-    fn option(&mut self, cur: &mut Cursor<'_>, ctx: Ctx, kw: Token, with_keyword: bool) {
+    fn option(&mut self, cur: &mut Cursor<'_>, ctx: Ctx) {
         let t = cur.peek();
         if t.kind != Kind::Word {
             self.report(
@@ -1254,7 +1254,6 @@ impl Parser<'_> {
                 return;
             }
         };
-        let _ = (kw, with_keyword);
         // `option space X;` and `option X code N = TYPE;` define options.
         if name == "space" || cur.peek_is_word("code") {
             self.skip(cur);

@@ -122,7 +122,7 @@ impl App {
 }
 
 /// `dhcpstats serve`: runs until SIGTERM/SIGINT; returns the exit code.
-pub fn serve(config: Config, _path: PathBuf, now: Option<i64>) -> i32 {
+pub fn serve(config: Config, now: Option<i64>) -> i32 {
     let listener = match std::net::TcpListener::bind(config.listen) {
         Ok(l) => l,
         Err(e) => {

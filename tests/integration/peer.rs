@@ -31,11 +31,16 @@ fn ranges(text: &str) -> Vec<(std::net::Ipv4Addr, u64, u64, u64)> {
             continue;
         }
         let f: Vec<&str> = line.split_whitespace().collect();
-        let Some(dash) = f.iter().position(|w| *w == "-") else { continue };
+        let Some(dash) = f.iter().position(|w| *w == "-") else {
+            continue;
+        };
         let num = |i: usize| f.get(i).and_then(|w| w.parse::<u64>().ok());
-        if let (Some(first), Some(max), Some(cur), Some(touch)) =
-            (f.get(dash - 1).and_then(|w| w.parse().ok()), num(dash + 2), num(dash + 3), num(dash + 5))
-        {
+        if let (Some(first), Some(max), Some(cur), Some(touch)) = (
+            f.get(dash - 1).and_then(|w| w.parse().ok()),
+            num(dash + 2),
+            num(dash + 3),
+            num(dash + 5),
+        ) {
             out.push((first, max, cur, touch));
         }
     }
@@ -50,7 +55,12 @@ fn dhcpd_pools_regression_cases() {
     };
     for case in ["simple", "complete", "big-small", "bootp", "same-twice"] {
         let tmp = TempDir::new("peer");
-        let cfg = write_config(&tmp, &dir.join("confs").join(case), &dir.join("leases").join(case), "");
+        let cfg = write_config(
+            &tmp,
+            &dir.join("confs").join(case),
+            &dir.join("leases").join(case),
+            "",
+        );
         let v = dump_json(&cfg, &["--now", "2000-01-01T00:00:00Z", "--summary"]);
         let expected = std::fs::read_to_string(dir.join("expected").join(case)).unwrap();
         let mut per_subnet: BTreeMap<String, (u64, u64, u64)> = BTreeMap::new();
@@ -78,7 +88,11 @@ fn dhcpd_pools_regression_cases() {
             let n = |k: &str| ips[k].as_u64().unwrap();
             assert_eq!(n("total"), max, "{case} {subnet} total");
             assert_eq!(n("active"), cur, "{case} {subnet} active");
-            assert_eq!(n("free") + n("expired") + n("released") + n("abandoned") + n("reset"), touch, "{case} {subnet}");
+            assert_eq!(
+                n("free") + n("expired") + n("released") + n("abandoned") + n("reset"),
+                touch,
+                "{case} {subnet}"
+            );
         }
     }
 }
