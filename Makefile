@@ -10,6 +10,7 @@ UNITDIR    ?= /etc/systemd/system
 INITDIR    ?= /etc/init.d
 DEFAULTDIR ?= /etc/default
 RCDIR      ?= $(PREFIX)/etc/rc.d
+SHAREDIR   ?= $(PREFIX)/share/dhcpstats
 
 HOST := $(shell rustc -vV 2>/dev/null | sed -n 's/^host: //p')
 MUSL := $(shell rustup target list --installed 2>/dev/null | grep -m1 musl)
@@ -28,7 +29,7 @@ help:
 	@echo "make static           fully static binary: target/static/dhcpstats"
 	@echo "make test             fmt check, clippy -D warnings, every test"
 	@echo "make run              serve the shipped example (dhcpstats.yml -> testdata/example)"
-	@echo "make install          binary to \$$(DESTDIR)\$$(PREFIX)/bin, example config to \$$(SYSCONFDIR)"
+	@echo "make install          binary to \$$(PREFIX)/bin, example config to \$$(SYSCONFDIR), init files to \$$(SHAREDIR)/init"
 	@echo "make install-systemd  unit to $(UNITDIR)"
 	@echo "make install-sysv     init script to $(INITDIR), defaults to $(DEFAULTDIR)"
 	@echo "make install-rcd      FreeBSD rc.d script to \$$(PREFIX)/etc/rc.d"
@@ -61,10 +62,14 @@ test: fmt-check clippy
 run: build
 	./target/debug/dhcpstats serve --config dhcpstats.yml
 
+# The binary, the example configuration, and every init file under
+# $(SHAREDIR)/init; install-systemd/-sysv/-rcd put one of them in service.
 install: release
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR) $(DESTDIR)$(SHAREDIR)/init
 	install -m 0755 target/release/dhcpstats $(DESTDIR)$(BINDIR)/dhcpstats
 	install -m 0644 dhcpstats.yml $(DESTDIR)$(SYSCONFDIR)/dhcpstats.yml.example
+	install -m 0644 init/dhcpstats.service init/dhcpstats.default $(DESTDIR)$(SHAREDIR)/init/
+	install -m 0755 init/dhcpstats.init init/dhcpstats.rcd $(DESTDIR)$(SHAREDIR)/init/
 
 install-systemd:
 	install -d $(DESTDIR)$(UNITDIR)
