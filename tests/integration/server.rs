@@ -781,3 +781,42 @@ fn listens_on_ipv6_loopback() {
     assert!(srv.addr.starts_with("[::1]:"), "{}", srv.addr);
     assert_eq!(srv.get("/", &[]).status, 200);
 }
+
+#[test]
+fn sigterm_finishes_a_response_in_flight() {
+    let dir = TempDir::new("srv-term");
+    let root = testdata("corpus/main");
+    let leases = dir.path("dhcpd.leases");
+    crate::common::gunzip(&root.join("dhcpd.leases.gz"), &leases);
+    let cfg = write_config(&dir, &root.join("dhcpd.conf"), &leases, "");
+    let srv = Server::start(&cfg, &["--now", NOW]);
+    let expected_len = srv.get("/subnets?pretty", &[]).body.len();
+    assert!(
+        expected_len > 1 << 20,
+        "a body of megabytes ({expected_len} bytes)"
+    );
+    let mut s = srv.connect();
+    s.write_all(b"GET /subnets?pretty HTTP/1.1\r\n\r\n")
+        .unwrap();
+    // Let the server start writing and fill the socket buffers.
+    let mut first = [0u8; 64];
+    s.read_exact(&mut first).unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    srv.signal("TERM");
+    std::thread::sleep(Duration::from_millis(200));
+    let mut rest = Vec::new();
+    s.read_to_end(&mut rest).unwrap();
+    let total = first.len() + rest.len();
+    let head_end = [&first[..], &rest[..]]
+        .concat()
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap()
+        + 4;
+    assert_eq!(
+        total - head_end,
+        expected_len,
+        "the whole body arrived after SIGTERM"
+    );
+    assert_eq!(srv.wait(Duration::from_secs(10)), Some(0));
+}
