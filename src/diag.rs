@@ -167,13 +167,16 @@ impl Diagnostics {
 ///
 /// The buffer need not start a file: `base_line`/`base_col` give the
 /// position of its first byte (the lease reader parses a file chunk by
-/// chunk). The newline index is built on first use only, because most
-/// buffers never produce a diagnostic and the hot path must not count lines.
+/// chunk). Nothing is counted until a position is asked for (most buffers
+/// never produce a diagnostic, and the hot path must not count lines);
+/// then newlines are counted with memchr from the last position asked,
+/// so increasing queries cost one pass over the buffer in total.
 pub struct LineMap<'a> {
     src: &'a [u8],
     base_line: u32,
     base_col: u32,
-    newlines: std::cell::OnceCell<Vec<usize>>,
+    /// (offset counted to, newlines before it, last newline before it)
+    counted: std::cell::Cell<(usize, u32, Option<usize>)>,
 }
 
 impl<'a> LineMap<'a> {
@@ -182,26 +185,26 @@ impl<'a> LineMap<'a> {
             src,
             base_line,
             base_col,
-            newlines: std::cell::OnceCell::new(),
+            counted: std::cell::Cell::new((0, 0, None)),
         }
     }
 
     /// 1-based line and byte column of `offset` (clamped to the buffer).
     pub fn line_col(&self, offset: usize) -> (u32, u32) {
         let offset = offset.min(self.src.len());
-        let newlines = self.newlines.get_or_init(|| {
-            self.src
-                .iter()
-                .enumerate()
-                .filter(|(_, b)| **b == b'\n')
-                .map(|(i, _)| i)
-                .collect()
-        });
-        // Number of newlines strictly before `offset`.
-        let before = newlines.partition_point(|&nl| nl < offset);
-        let line = self.base_line.saturating_add(before as u32);
-        let col = match before.checked_sub(1).and_then(|i| newlines.get(i)) {
-            Some(&nl) => (offset - nl) as u32,
+        let (from, mut lines, mut last_nl) = match self.counted.get() {
+            c if c.0 <= offset => c,
+            _ => (0, 0, None),
+        };
+        let span = self.src.get(from..offset).unwrap_or_default();
+        for nl in memchr::memchr_iter(b'\n', span) {
+            lines = lines.saturating_add(1);
+            last_nl = Some(from + nl);
+        }
+        self.counted.set((offset, lines, last_nl));
+        let line = self.base_line.saturating_add(lines);
+        let col = match last_nl {
+            Some(nl) => (offset - nl) as u32,
             None => self.base_col.saturating_add(offset as u32),
         };
         (line, col)
@@ -225,6 +228,9 @@ mod tests {
         let m = LineMap::new(src, 10, 5);
         assert_eq!(m.line_col(1), (10, 6));
         assert_eq!(m.line_col(4), (11, 2));
+        // Going backwards recounts from the start.
+        assert_eq!(m.line_col(0), (10, 5));
+        assert_eq!(m.line_col(7), (13, 1));
     }
 
     #[test]
