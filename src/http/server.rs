@@ -182,6 +182,8 @@ pub fn run(
         jobs: Some(job_tx),
         accept_paused_until: None,
         last_accept_error: None,
+        pending: VecDeque::new(),
+        scratch: vec![0; READ_CHUNK],
     };
     let mut events = Events::with_capacity(1024);
     let mut draining_since: Option<Instant> = None;
@@ -206,6 +208,7 @@ pub fn run(
         while let Ok(done) = done_rx.try_recv() {
             engine.finish(done, &poll);
         }
+        engine.drain_pending(&poll);
         if engine
             .accept_paused_until
             .is_some_and(|t| Instant::now() >= t)
@@ -281,9 +284,24 @@ struct Engine {
     jobs: Option<SyncSender<Job>>,
     accept_paused_until: Option<Instant>,
     last_accept_error: Option<Instant>,
+    /// Connections back to reading after an answer, to be read and
+    /// served by the loop. A queue, not a call: answering the next
+    /// buffered request from inside the previous answer would recurse as
+    /// deep as a client queues requests.
+    pending: VecDeque<usize>,
+    /// The read buffer (on the heap: the loop's stack stays small).
+    scratch: Vec<u8>,
 }
 
 impl Engine {
+    /// Serves the connections that finished an answer, round-robin, until
+    /// none has a complete request buffered.
+    fn drain_pending(&mut self, poll: &Poll) {
+        while let Some(token) = self.pending.pop_front() {
+            self.read(token, poll);
+        }
+    }
+
     fn next_timeout(&self) -> Duration {
         let now = Instant::now();
         self.conns
@@ -426,8 +444,9 @@ impl Engine {
     /// complete heads.
     fn read(&mut self, token: usize, poll: &Poll) {
         let mut failed = false;
+        let mut chunk = std::mem::take(&mut self.scratch);
+        chunk.resize(READ_CHUNK, 0);
         if let Some(c) = self.conns.get_mut(token).and_then(Option::as_mut) {
-            let mut chunk = [0u8; READ_CHUNK];
             while c.inbuf.len() < MAX_BUFFERED && !c.peer_closed {
                 let room = (MAX_BUFFERED - c.inbuf.len()).min(READ_CHUNK);
                 match c.stream.read(chunk.get_mut(..room).unwrap_or_default()) {
@@ -450,6 +469,7 @@ impl Engine {
                 }
             }
         }
+        self.scratch = chunk;
         if failed {
             self.close(token, poll);
             return;
@@ -699,8 +719,9 @@ impl Engine {
             self.close(token, poll);
         } else {
             // Pipelined requests already buffered, then whatever the socket
-            // received while we were busy (its readiness was used up).
-            self.read(token, poll);
+            // received while we were busy (its readiness was used up):
+            // queued for the loop, see `pending`.
+            self.pending.push_back(token);
         }
     }
 

@@ -820,3 +820,26 @@ fn sigterm_finishes_a_response_in_flight() {
     );
     assert_eq!(srv.wait(Duration::from_secs(10)), Some(0));
 }
+
+/// Regression: answering a buffered request right after writing the
+/// previous answer used to recurse (sent -> read -> answer -> sent …), so
+/// a client with many requests queued overflowed the stack and aborted the
+/// server (found by make loadtest with wrk -c256).
+#[test]
+fn a_thousand_pipelined_requests_on_one_connection() {
+    let site = small_site("");
+    let srv = Server::start(&site.config, &["--now", NOW]);
+    let mut s = srv.connect();
+    let one = b"GET /subnets?summary HTTP/1.1\r\n\r\n";
+    let batch: Vec<u8> = one.repeat(999);
+    let writer = {
+        let mut w = s.try_clone().unwrap();
+        std::thread::spawn(move || w.write_all(&batch).unwrap())
+    };
+    for i in 0..999 {
+        let r = read_reply(&mut s, false).unwrap_or_else(|| panic!("answer {i} missing"));
+        assert_eq!(r.status, 200, "answer {i}");
+    }
+    writer.join().unwrap();
+    assert_eq!(srv.get("/", &[]).status, 200, "still alive");
+}
