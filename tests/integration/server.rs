@@ -744,7 +744,7 @@ fn time_passing_expires_leases_without_file_changes() {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs()
-        + 2;
+        + 3;
     let leases = dir.write(
         "dhcpd.leases",
         format!("lease 10.0.0.1 {{\n  ends epoch {ends};\n  binding state active;\n}}\n"),
@@ -753,7 +753,7 @@ fn time_passing_expires_leases_without_file_changes() {
     let srv = Server::start(&cfg, &[]);
     let first = srv.get("/subnets?summary", &[]);
     assert_eq!(first.json()["10.0.0.0/24"]["ips"]["active"], 1);
-    std::thread::sleep(Duration::from_millis(2600));
+    std::thread::sleep(Duration::from_millis(3600));
     let later = srv.get("/subnets?summary", &[]);
     assert_eq!(later.json()["10.0.0.0/24"]["ips"]["active"], 0);
     assert_eq!(later.json()["10.0.0.0/24"]["ips"]["expired"], 1);
