@@ -1,5 +1,6 @@
-//! The connection engine: one poll thread owns every socket; a fixed pool
-//! of workers computes answers.
+//! The connection engine: a poll loop per core (at most four) owns the
+//! sockets it accepted; a fixed pool of workers computes answers that need
+//! files read.
 //!
 //! Why this shape: a client that connects and sends nothing, or trickles
 //! one byte a second, must not hold a worker. Here it holds only a slot in
@@ -7,7 +8,8 @@
 //! (`head_timeout`, not reset by trickled bytes) and by `max_connections`;
 //! when the slots are full, the connection idle or stuck longest is closed
 //! to make room. A worker is involved only once a complete, valid head
-//! has arrived, and the loop writes the answer itself, without blocking, so
+//! has arrived and the answer needs files read (cached answers come from
+//! the loop itself), and the loop writes the answer, without blocking, so
 //! a slow reader does not hold a worker either.
 //!
 //! Back-pressure: requests go to the workers through a bounded queue; when
@@ -120,6 +122,7 @@ struct Conn {
 }
 
 struct Job {
+    lane: usize,
     token: usize,
     conn_id: u64,
     request: Request,
@@ -146,45 +149,107 @@ pub fn run(
     limits: Limits,
     flags: Flags,
 ) -> std::io::Result<()> {
-    let mut poll = Poll::new()?;
-    let waker = Arc::new(Waker::new(poll.registry(), WAKER)?);
-    let mut listener = Some(TcpListener::from_std(listener));
-    if let Some(l) = listener.as_mut() {
-        poll.registry().register(l, LISTENER, Interest::READABLE)?;
-    }
-
+    // One poll loop per core (at most four): each owns the connections it
+    // accepted. They share the listener, the workers and the cache.
+    let loops = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 4);
+    let per_loop = Limits {
+        max_connections: (limits.max_connections / loops).max(8),
+        ..limits.clone()
+    };
     let (job_tx, job_rx) = mpsc::sync_channel::<Job>(limits.queue);
-    let (done_tx, done_rx) = mpsc::channel::<Done>();
     let job_rx = Arc::new(Mutex::new(job_rx));
+    let mut lanes = Vec::with_capacity(loops);
+    let mut setups = Vec::with_capacity(loops);
+    for _ in 0..loops {
+        let poll = Poll::new()?;
+        let waker = Arc::new(Waker::new(poll.registry(), WAKER)?);
+        let mut l = TcpListener::from_std(listener.try_clone()?);
+        poll.registry()
+            .register(&mut l, LISTENER, Interest::READABLE)?;
+        let (done_tx, done_rx) = mpsc::channel::<Done>();
+        lanes.push(Lane {
+            done: done_tx,
+            waker,
+        });
+        setups.push((poll, l, done_rx));
+    }
+    drop(listener);
+    let lanes = Arc::new(lanes);
     let mut workers = Vec::new();
     for i in 0..threads.max(1) {
-        let (app, rx, tx, waker) = (
-            Arc::clone(&app),
-            Arc::clone(&job_rx),
-            done_tx.clone(),
-            Arc::clone(&waker),
-        );
+        let (app, rx, lanes) = (Arc::clone(&app), Arc::clone(&job_rx), Arc::clone(&lanes));
         workers.push(
             std::thread::Builder::new()
                 .name(format!("dhcpstats-worker-{i}"))
-                .spawn(move || worker(&app, &rx, &tx, &waker))?,
+                .spawn(move || worker(&app, &rx, &lanes))?,
         );
     }
-    drop(done_tx);
+    drop(lanes);
+    let flags = Arc::new(flags);
+    let mut handles = Vec::new();
+    let mut first = None;
+    for (lane, (poll, l, done_rx)) in setups.into_iter().enumerate() {
+        let engine = Engine {
+            app: Arc::clone(&app),
+            limits: per_loop.clone(),
+            lane,
+            conns: Vec::new(),
+            free: Vec::new(),
+            open: 0,
+            next_id: 1,
+            jobs: Some(job_tx.clone()),
+            accept_paused_until: None,
+            last_accept_error: None,
+            pending: VecDeque::new(),
+            scratch: vec![0; READ_CHUNK],
+        };
+        if lane == 0 {
+            first = Some((engine, poll, l, done_rx));
+        } else {
+            let flags = Arc::clone(&flags);
+            handles.push(
+                std::thread::Builder::new()
+                    .name(format!("dhcpstats-loop-{lane}"))
+                    .spawn(move || poll_loop(engine, poll, l, &done_rx, &flags))?,
+            );
+        }
+    }
+    // Closing the queue (every engine's sender dropped) ends the workers
+    // once they finish their job.
+    drop(job_tx);
+    let mut result = Ok(());
+    if let Some((engine, poll, l, done_rx)) = first {
+        result = poll_loop(engine, poll, l, &done_rx, &flags);
+    }
+    for h in handles {
+        match h.join() {
+            Ok(r) => result = result.and(r),
+            Err(_) => result = result.and(Err(std::io::Error::other("a poll loop panicked"))),
+        }
+    }
+    for w in workers {
+        let _ = w.join();
+    }
+    result
+}
 
-    let mut engine = Engine {
-        app,
-        limits,
-        conns: Vec::new(),
-        free: Vec::new(),
-        open: 0,
-        next_id: 1,
-        jobs: Some(job_tx),
-        accept_paused_until: None,
-        last_accept_error: None,
-        pending: VecDeque::new(),
-        scratch: vec![0; READ_CHUNK],
-    };
+/// Where a worker sends an answer back: the loop that owns the connection.
+struct Lane {
+    done: mpsc::Sender<Done>,
+    waker: Arc<Waker>,
+}
+
+/// One poll loop, until termination is asked and its connections are done.
+fn poll_loop(
+    mut engine: Engine,
+    mut poll: Poll,
+    listener: TcpListener,
+    done_rx: &Receiver<Done>,
+    flags: &Flags,
+) -> std::io::Result<()> {
+    let mut listener = Some(listener);
     let mut events = Events::with_capacity(1024);
     let mut draining_since: Option<Instant> = None;
     loop {
@@ -220,6 +285,7 @@ pub fn run(
         }
         engine.expire(&poll);
 
+        // Exactly one loop sees the flag set and reloads.
         if flags.reload.swap(false, Ordering::SeqCst) {
             engine.app.reload();
         }
@@ -229,7 +295,9 @@ pub fn run(
                 let _ = poll.registry().deregister(&mut l);
             }
             engine.close_idle(&poll);
-            log::info("stopping: no new connections; finishing requests in flight");
+            if engine.lane == 0 {
+                log::info("stopping: no new connections; finishing requests in flight");
+            }
         }
         if let Some(since) = draining_since {
             engine.close_idle(&poll);
@@ -238,15 +306,11 @@ pub fn run(
             }
         }
     }
-    // Closing the queue ends the workers once they finish their job.
     engine.jobs = None;
-    for w in workers {
-        let _ = w.join();
-    }
     Ok(())
 }
 
-fn worker(app: &App, jobs: &Mutex<Receiver<Job>>, done: &mpsc::Sender<Done>, waker: &Waker) {
+fn worker(app: &App, jobs: &Mutex<Receiver<Job>>, lanes: &[Lane]) {
     loop {
         let job = {
             let rx = jobs.lock().unwrap_or_else(|p| p.into_inner());
@@ -261,22 +325,26 @@ fn worker(app: &App, jobs: &Mutex<Receiver<Job>>, done: &mpsc::Sender<Done>, wak
             log::error("internal error while answering a request (a bug); answered 500");
             Response::message(500, "internal error")
         });
-        let sent = done.send(Done {
+        let Some(lane) = lanes.get(job.lane) else {
+            continue;
+        };
+        let sent = lane.done.send(Done {
             token: job.token,
             conn_id: job.conn_id,
             request: job.request,
             response,
         });
-        if sent.is_err() {
-            return;
+        if sent.is_ok() {
+            let _ = lane.waker.wake();
         }
-        let _ = waker.wake();
     }
 }
 
 struct Engine {
     app: Arc<App>,
     limits: Limits,
+    /// Which poll loop this is (answers from workers come back to it).
+    lane: usize,
     conns: Vec<Option<Conn>>,
     free: Vec<usize>,
     open: usize,
@@ -560,17 +628,15 @@ impl Engine {
                         return;
                     }
                 }
+                let job = Job {
+                    lane: self.lane,
+                    token,
+                    conn_id,
+                    request,
+                };
                 let sent = match &self.jobs {
-                    Some(jobs) => jobs.try_send(Job {
-                        token,
-                        conn_id,
-                        request,
-                    }),
-                    None => Err(TrySendError::Disconnected(Job {
-                        token,
-                        conn_id,
-                        request,
-                    })),
+                    Some(jobs) => jobs.try_send(job),
+                    None => Err(TrySendError::Disconnected(job)),
                 };
                 if let Err(TrySendError::Full(job) | TrySendError::Disconnected(job)) = sent {
                     let mut r = Response::message(503, "server overloaded; try again");
