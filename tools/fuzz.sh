@@ -50,7 +50,7 @@ done
 total=0
 printf '%-14s %14s %10s\n' target executions result
 for t in "${targets[@]}"; do
-  execs="$(grep -o 'stat::number_of_executed_units: [0-9]*' "$logs/$t.log" | awk '{print $2}' | tail -1)"
+  execs="$(grep -o 'Done [0-9]* runs' "$logs/$t.log" | awk '{print $2}' | tail -1 || true)"
   execs="${execs:-0}"; total=$((total + execs))
   result=ok; grep -q -E 'ERROR: libFuzzer|panicked|SUMMARY: .*Sanitizer' "$logs/$t.log" && result=FAILED
   printf '%-14s %14s %10s\n' "$t" "$execs" "$result"
