@@ -123,22 +123,29 @@ pub enum HostEntry {
 /// A fast hasher for IPv4 keys. Lease files are written by dhcpd (or the
 /// administrator), not by an adversary, so a multiplicative hash is enough
 /// and avoids SipHash costing more than the parse.
+///
+/// The product's high bits depend on every bit of the key, but hashbrown
+/// picks buckets with the low bits: `finish` rotates the high bits down,
+/// or addresses sharing their low bits (10.1.0.5, 10.17.0.5; every /16
+/// network address) would all land in the same buckets.
 #[derive(Default, Clone, Copy)]
 pub struct AddrHasher(u64);
 
+const HASH_K: u64 = 0x9E37_79B9_7F4A_7C15;
+
 impl Hasher for AddrHasher {
     fn finish(&self) -> u64 {
-        self.0
+        self.0.rotate_left(26)
     }
 
     fn write(&mut self, bytes: &[u8]) {
         for &b in bytes {
-            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(HASH_K);
         }
     }
 
     fn write_u32(&mut self, v: u32) {
-        self.0 = (u64::from(v) ^ self.0).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        self.0 = (self.0 ^ u64::from(v)).wrapping_mul(HASH_K);
     }
 }
 
@@ -203,8 +210,20 @@ impl LeaseDb {
     /// Applies `later` (parsed from bytes that follow ours) on top of this
     /// database: its blocks win, exactly as if read in one pass.
     pub fn merge_later(&mut self, later: LeaseDb) {
-        self.leases.extend(later.leases);
-        self.fields.extend(later.fields);
+        if later.leases.len() < self.leases.len() / 8 {
+            // A small delta (appended blocks) mostly replaces existing
+            // addresses: `extend` would reserve room for all of it first
+            // and could rehash a map of a million entries for nothing.
+            for (k, v) in later.leases {
+                self.leases.insert(k, v);
+            }
+            for (k, v) in later.fields {
+                self.fields.insert(k, v);
+            }
+        } else {
+            self.leases.extend(later.leases);
+            self.fields.extend(later.fields);
+        }
         for (name, entry) in later.hosts {
             self.set_host(name, entry);
         }
@@ -1259,6 +1278,23 @@ pub fn parse_all(
 #[cfg(test)]
 mod packing_tests {
     use super::*;
+    use std::hash::BuildHasher;
+
+    #[test]
+    fn address_hash_spreads_keys_that_share_low_bits() {
+        // Every /16 network address of 10.0.0.0/8: identical low 16 bits.
+        let b = BuildHasherDefault::<AddrHasher>::default();
+        let mask = (1u64 << 12) - 1;
+        let mut buckets = std::collections::HashSet::new();
+        for i in 0..256u32 {
+            buckets.insert(b.hash_one((10u32 << 24) | (i << 16)) & mask);
+        }
+        assert!(
+            buckets.len() > 200,
+            "only {} distinct buckets of 256 keys",
+            buckets.len()
+        );
+    }
 
     #[test]
     fn lease_packing_round_trips() {
