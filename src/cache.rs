@@ -403,8 +403,7 @@ impl Cache {
         let mut files_changed = false;
 
         if conf_changed {
-            let config_like = ConfigPaths(&st.paths);
-            match config_like.read() {
+            match inputs::read_conf_files(&st.paths.subnet_file, &st.paths.static_file) {
                 Ok(c) => {
                     st.conf = Some(Arc::new(c));
                     files_changed = true;
@@ -567,14 +566,5 @@ fn merge_errors(a: Option<String>, b: String) -> String {
     match a {
         Some(a) => format!("{a}; {b}"),
         None => b,
-    }
-}
-
-/// Reads the configuration files named by the cache's paths.
-struct ConfigPaths<'a>(&'a Paths);
-
-impl ConfigPaths<'_> {
-    fn read(&self) -> Result<ConfData, InputError> {
-        inputs::read_conf_files(&self.0.subnet_file, &self.0.static_file)
     }
 }

@@ -238,42 +238,44 @@ pub fn render_generation(g: &Generation) -> String {
 
 /// The whole exposition for a scrape.
 pub fn render(app: &App, g: Option<&Generation>) -> Arc<[u8]> {
-    let mut out = String::new();
+    let mut out: Vec<u8> = Vec::with_capacity(4096);
     if let Some(g) = g {
         let part = g
             .metrics
             .get_or_init(|| render_generation(g).into_bytes().into());
-        out.push_str(&String::from_utf8_lossy(part));
+        out.extend_from_slice(part);
     }
+    let mut tail = String::new();
     let ok = app.cache.read_state().error.is_none() && g.is_some();
     family(
-        &mut out,
+        &mut tail,
         "dhcpstats_last_parse_success",
         "gauge",
         "1 if the last read of the files succeeded, 0 if it failed (older data may still be served).",
     );
-    let _ = writeln!(out, "dhcpstats_last_parse_success {}", u8::from(ok));
+    let _ = writeln!(tail, "dhcpstats_last_parse_success {}", u8::from(ok));
     family(
-        &mut out,
+        &mut tail,
         "dhcpstats_build_info",
         "gauge",
         "Version of dhcpstats; the value is always 1.",
     );
     let _ = writeln!(
-        out,
+        tail,
         "dhcpstats_build_info{{version=\"{}\"}} 1",
         escape_label(crate::cli::VERSION)
     );
     family(
-        &mut out,
+        &mut tail,
         "dhcpstats_requests_total",
         "counter",
         "HTTP requests answered, by status code.",
     );
     for (code, n) in app.request_counts() {
-        let _ = writeln!(out, "dhcpstats_requests_total{{code=\"{code}\"}} {n}");
+        let _ = writeln!(tail, "dhcpstats_requests_total{{code=\"{code}\"}} {n}");
     }
-    out.into_bytes().into()
+    out.extend_from_slice(tail.as_bytes());
+    out.into()
 }
 
 #[cfg(test)]
