@@ -119,15 +119,6 @@ impl<'a> Cursor<'a> {
         t
     }
 
-    /// Offset of the next unread byte (after any peeked token has been
-    /// accounted for: a peeked token is not yet consumed).
-    pub fn offset(&self) -> usize {
-        match self.peeked {
-            Some(t) => t.pos(),
-            None => self.lexer.offset(),
-        }
-    }
-
     pub fn text(&self, t: Token) -> &'a [u8] {
         t.text(self.lexer.src())
     }

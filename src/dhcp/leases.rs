@@ -314,16 +314,6 @@ impl LeaseParser {
         self.fast_path = on;
     }
 
-    /// A parser that continues a file at a given position (used when a
-    /// file is split for parallel reading): `line` and `col` are those of
-    /// the first byte that will be fed.
-    pub fn starting_at(file: Arc<str>, detail: Detail, line: u32, col: u32) -> LeaseParser {
-        let mut p = LeaseParser::new(file, detail);
-        p.line = line;
-        p.col = col;
-        p
-    }
-
     pub fn detail(&self) -> Detail {
         self.detail
     }
