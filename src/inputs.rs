@@ -23,7 +23,7 @@ use crate::diag::{Diagnostics, Severity};
 pub const MAX_CONF_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Bytes read from the lease file per `read` call.
-pub const READ_CHUNK: usize = 256 * 1024;
+pub const READ_CHUNK: usize = 128 * 1024;
 
 /// What identifies a version of a file: if any of these change, the file
 /// is read again.
@@ -388,7 +388,7 @@ fn cut_points(file: &File, size: u64, min_part: u64) -> io::Result<Vec<u64>> {
     }
     let parts = threads.min(size / min_part);
     let mut cuts = Vec::new();
-    let mut window = vec![0u8; 1024 * 1024];
+    let mut window = vec![0u8; 64 * 1024];
     for k in 1..parts {
         let target = size * k / parts;
         let got = read_at_most(file, &mut window, target)?;
