@@ -88,8 +88,23 @@ impl<'a> Bytes<'a> {
         if !self.eat_byte(b'"') {
             return None;
         }
-        // Values are short (tens of bytes): a plain loop beats memchr here.
         let start = self.p;
+        // The usual case, found with one scan: the first quote or newline
+        // is the closing quote, and the backslashes right before it (if
+        // any) pair up among themselves, so it is not escaped. Anything
+        // else (an escaped quote, a newline) takes the loop below, which
+        // reads escapes one by one.
+        let rest = self.b.get(start..).unwrap_or_default();
+        if let Some(q) = memchr::memchr2(b'"', b'\n', rest) {
+            if rest.get(q) == Some(&b'"') {
+                let text = rest.get(..q).unwrap_or_default();
+                let backslashes = text.iter().rev().take_while(|&&c| c == b'\\').count();
+                if backslashes % 2 == 0 {
+                    self.p = start + q + 1;
+                    return (text.len() <= MAX_TOKEN_LEN).then_some(text);
+                }
+            }
+        }
         loop {
             match self.peek()? {
                 b'"' => break,
@@ -110,23 +125,20 @@ impl<'a> Bytes<'a> {
         (text.len() <= MAX_TOKEN_LEN).then_some(text)
     }
 
-    /// `xx:xx:…` with 1-2 hex digits per octet; returns the raw text and
-    /// the octets.
-    fn hex_list(&mut self, octets: &mut Vec<u8>) -> Option<&'a [u8]> {
+    /// `xx:xx:…` with 1-2 hex digits per octet. Returns the raw text and
+    /// whether it is already in the normalised form (two lowercase digits
+    /// per octet, as dhcpd writes it); only when it is not are the octets
+    /// left in `octets` for the caller to normalise.
+    fn hex_list(&mut self, octets: &mut Vec<u8>) -> Option<(&'a [u8], bool)> {
         let start = self.p;
-        octets.clear();
-        // The writer's form: two lowercase digits per octet, then `;`.
         let mut p = self.p;
-        while let (Some(hi), Some(lo)) = (
-            self.b.get(p).and_then(|c| hex(*c)),
-            self.b.get(p + 1).and_then(|c| hex(*c)),
-        ) {
-            octets.push(hi << 4 | lo);
+        while self.b.get(p).is_some_and(is_lower_hex) && self.b.get(p + 1).is_some_and(is_lower_hex)
+        {
             match self.b.get(p + 2) {
                 Some(b':') => p += 3,
                 Some(b';') => {
                     self.p = p + 2;
-                    return self.b.get(start..self.p);
+                    return Some((self.b.get(start..self.p)?, true));
                 }
                 _ => break,
             }
@@ -153,7 +165,7 @@ impl<'a> Bytes<'a> {
         {
             return None;
         }
-        self.b.get(start..self.p)
+        Some((self.b.get(start..self.p)?, false))
     }
 
     /// A value of `set` or an agent option: a string's raw text, or a run
@@ -170,13 +182,8 @@ impl<'a> Bytes<'a> {
     }
 }
 
-fn hex(c: u8) -> Option<u8> {
-    match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'a'..=b'f' => Some(c - b'a' + 10),
-        b'A'..=b'F' => Some(c - b'A' + 10),
-        _ => None,
-    }
+fn is_lower_hex(c: &u8) -> bool {
+    matches!(c, b'0'..=b'9' | b'a'..=b'f')
 }
 
 fn is_word(c: u8) -> bool {
@@ -244,17 +251,21 @@ pub fn canonical_lease(
                 if !b.eat_byte(b' ') {
                     return None;
                 }
-                b.hex_list(octets)?;
+                let (raw, normalised) = b.hex_list(octets)?;
                 b.end_of_field()?;
                 if full {
-                    writer.hardware(kind, hex_colon(octets).as_bytes());
+                    if normalised {
+                        writer.hardware(kind, raw);
+                    } else {
+                        writer.hardware(kind, hex_colon(octets).as_bytes());
+                    }
                 }
             }
             b'u' if b.eat(b"uid ") => {
                 let raw = if b.peek() == Some(b'"') {
                     b.string()?
                 } else {
-                    b.hex_list(octets)?
+                    b.hex_list(octets)?.0
                 };
                 b.end_of_field()?;
                 if full {

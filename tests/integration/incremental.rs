@@ -141,6 +141,36 @@ fn fast_path_equals_general() {
             .unwrap();
         files.push(out.stdout);
     }
+    // The shortcuts of the fast path: strings found with one scan (quotes
+    // and backslashes at their edges) and hex lists already normalised.
+    for field in [
+        r#"uid "a\"b";"#,
+        r#"uid "ab\\";"#,
+        r#"uid "ab\";"#,
+        r#"uid "\\\"";"#,
+        r#"uid "";"#,
+        r#"uid "\"";"#,
+        r#"client-hostname "x\\\"y";"#,
+        r#"client-hostname "a"b";"#,
+        r#"set x = "\\";"#,
+        r#"set x = "a\\\\";"#,
+        r#"option agent.circuit-id "\001\"";"#,
+        "hardware ethernet 00:1A:2b:3C:4d:5E;",
+        "hardware ethernet 0:1:2:3:4:5;",
+        "hardware ethernet aa:bb:cc:dd:ee:ff:;",
+        "hardware ethernet aa:bb:cc:dd:ee:fg;",
+        "hardware ethernet aa:bb:cc:dd:ee:f;",
+        "hardware ethernet aa:bb:cc:dd:ee:fff;",
+        "hardware ethernet aa;",
+        "uid 01:02:03;",
+        "uid 01:2:03;",
+        "uid 01:AB:03;",
+    ] {
+        let text = format!(
+            "lease 10.0.0.1 {{\n  binding state active;\n  {field}\n}}\nlease 10.0.0.2 {{\n  binding state free;\n}}\n"
+        );
+        files.push(text.into_bytes());
+    }
     // Canonical blocks with one byte changed must still agree.
     let base = std::fs::read(testdata(
         "grammar/leases/v4-rare-fields.dhcpd-rewrite.leases",
