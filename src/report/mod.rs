@@ -47,6 +47,17 @@ impl Counts {
             + self.reset
     }
 
+    /// Adds the lease counts of `other` (not `total`, `unused`, `static`).
+    fn add_leases(&mut self, other: &Counts) {
+        self.active += other.active;
+        self.free += other.free;
+        self.backup += other.backup;
+        self.expired += other.expired;
+        self.released += other.released;
+        self.abandoned += other.abandoned;
+        self.reset += other.reset;
+    }
+
     /// The (name, value) pairs in output order.
     pub fn pairs(&self) -> [(&'static str, u64); 10] {
         [
@@ -268,6 +279,11 @@ pub enum Shape {
 
 /// Builds the report for time `now`.
 pub fn build(conf: &Conf, db: &LeaseDb, now: i64, shape: Shape) -> Report {
+    build_in_shares(conf, db, now, shape, attribution_threads(db.leases.len()))
+}
+
+/// [`build`], attributing the leases on `shares` threads.
+fn build_in_shares(conf: &Conf, db: &LeaseDb, now: i64, shape: Shape, shares: u32) -> Report {
     let index = SubnetIndex::new(&conf.subnets);
     let ranges: Vec<Vec<(u32, u32)>> = conf.subnets.iter().map(merged_ranges).collect();
     let mut subnets: Vec<SubnetReport> = conf
@@ -288,35 +304,38 @@ pub fn build(conf: &Conf, db: &LeaseDb, now: i64, shape: Shape) -> Report {
         })
         .collect();
 
-    let mut valid_until: Option<i64> = None;
-    for (&addr, lease) in &db.leases {
-        let Some(si) = index.lookup(addr) else {
-            continue;
-        };
-        let Some(sr) = subnets.get_mut(si) else {
-            continue;
-        };
-        if shape == Shape::Full {
-            sr.leases.push(addr);
-        }
-        if !ranges.get(si).is_some_and(|r| in_intervals(r, addr)) {
-            continue;
-        }
-        let c = &mut sr.ips;
-        match classify(lease, now) {
-            Counted::Active => {
-                c.active += 1;
-                if let Some(LeaseTime::At(t)) = lease.ends() {
-                    valid_until = Some(valid_until.map_or(t, |v| v.min(t)));
-                }
+    let tallies: Vec<Tally> = if shares == 1 {
+        vec![tally(db, &index, &ranges, now, shape, 0, 1)]
+    } else {
+        std::thread::scope(|scope| {
+            let workers: Vec<_> = (1..shares)
+                .map(|share| {
+                    let (index, ranges) = (&index, &ranges);
+                    scope.spawn(move || tally(db, index, ranges, now, shape, share, shares))
+                })
+                .collect();
+            let mut all = vec![tally(db, &index, &ranges, now, shape, 0, shares)];
+            // A share whose thread panicked (a bug, not input) is counted
+            // here instead, so the answer stays complete.
+            for (share, w) in (1..shares).zip(workers) {
+                all.push(
+                    w.join()
+                        .unwrap_or_else(|_| tally(db, &index, &ranges, now, shape, share, shares)),
+                );
             }
-            Counted::Free => c.free += 1,
-            Counted::Backup => c.backup += 1,
-            Counted::Expired => c.expired += 1,
-            Counted::Released => c.released += 1,
-            Counted::Abandoned => c.abandoned += 1,
-            Counted::Reset => c.reset += 1,
+            all
+        })
+    };
+    let mut valid_until: Option<i64> = None;
+    for t in tallies {
+        for (sr, (counts, leases)) in subnets.iter_mut().zip(t.counts.into_iter().zip(t.leases)) {
+            sr.ips.add_leases(&counts);
+            sr.leases.extend(leases);
         }
+        valid_until = match (valid_until, t.valid_until) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
     }
 
     for h in effective_hosts(conf, db) {
@@ -351,6 +370,77 @@ pub fn build(conf: &Conf, db: &LeaseDb, now: i64, shape: Shape) -> Report {
         valid_until,
         now,
     }
+}
+
+/// Leases per attribution thread: below this, one thread is faster than
+/// starting another.
+const LEASES_PER_THREAD: usize = 100_000;
+
+fn attribution_threads(leases: usize) -> u32 {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    (leases / LEASES_PER_THREAD).clamp(1, cores.min(8)) as u32
+}
+
+/// What one share of the lease table adds to the subnets.
+struct Tally {
+    /// Per subnet, in declaration order.
+    counts: Vec<Counts>,
+    /// Per subnet, its addresses in this share (Full shape only).
+    leases: Vec<Vec<u32>>,
+    valid_until: Option<i64>,
+}
+
+/// Attributes the leases whose address is `share` modulo `shares` (every
+/// thread walks the whole table, which is cheap next to the lookups, and
+/// takes its own addresses).
+fn tally(
+    db: &LeaseDb,
+    index: &SubnetIndex,
+    ranges: &[Vec<(u32, u32)>],
+    now: i64,
+    shape: Shape,
+    share: u32,
+    shares: u32,
+) -> Tally {
+    let mut t = Tally {
+        counts: vec![Counts::default(); ranges.len()],
+        leases: vec![Vec::new(); ranges.len()],
+        valid_until: None,
+    };
+    for (&addr, lease) in &db.leases {
+        if addr % shares != share {
+            continue;
+        }
+        let Some(si) = index.lookup(addr) else {
+            continue;
+        };
+        if shape == Shape::Full {
+            if let Some(list) = t.leases.get_mut(si) {
+                list.push(addr);
+            }
+        }
+        if !ranges.get(si).is_some_and(|r| in_intervals(r, addr)) {
+            continue;
+        }
+        let Some(c) = t.counts.get_mut(si) else {
+            continue;
+        };
+        match classify(lease, now) {
+            Counted::Active => {
+                c.active += 1;
+                if let Some(LeaseTime::At(end)) = lease.ends() {
+                    t.valid_until = Some(t.valid_until.map_or(end, |v| v.min(end)));
+                }
+            }
+            Counted::Free => c.free += 1,
+            Counted::Backup => c.backup += 1,
+            Counted::Expired => c.expired += 1,
+            Counted::Released => c.released += 1,
+            Counted::Abandoned => c.abandoned += 1,
+            Counted::Reset => c.reset += 1,
+        }
+    }
+    t
 }
 
 #[cfg(test)]
@@ -460,5 +550,57 @@ lease 10.0.0.4 { ends epoch 200; binding state free; }
         let late = build(&conf, &db, 600, Shape::Summary);
         assert_eq!(late.valid_until, None);
         assert_eq!(late.subnets[0].ips.expired, 3);
+    }
+
+    #[test]
+    fn attribution_in_shares_equals_one_pass() {
+        let mut d = Diagnostics::new();
+        let conf = parse_bytes(
+            "t.conf",
+            b"subnet 10.0.0.0 netmask 255.255.0.0 { range 10.0.0.1 10.0.3.200; }
+              subnet 10.0.2.0 netmask 255.255.255.0 { range 10.0.2.10 10.0.2.90; }
+              subnet 10.1.0.0 netmask 255.255.255.128 { range 10.1.0.5 10.1.0.100; }",
+            &mut d,
+        );
+        let states = [
+            "active",
+            "free",
+            "expired",
+            "released",
+            "abandoned",
+            "backup",
+            "reset",
+        ];
+        let mut text = String::new();
+        for i in 0..3000u32 {
+            let (net, host) = if i % 3 == 0 {
+                (1, i % 130)
+            } else {
+                (0, i % 1100)
+            };
+            let state = states
+                .get(i as usize % states.len())
+                .copied()
+                .unwrap_or("free");
+            text.push_str(&format!(
+                "lease 10.{net}.{}.{} {{ binding state {state}; ends epoch {}; }}\n",
+                host / 256,
+                host % 256,
+                1000 + i * 7 % 500
+            ));
+        }
+        let (db, _) = parse_all("t.leases", text.as_bytes(), Detail::Full, &mut d);
+        for shape in [Shape::Full, Shape::Summary] {
+            let one = build_in_shares(&conf, &db, 1200, shape, 1);
+            assert!(one.subnets.iter().all(|s| s.ips.leased() > 0));
+            for shares in [2, 3, 5] {
+                let many = build_in_shares(&conf, &db, 1200, shape, shares);
+                assert_eq!(many.valid_until, one.valid_until);
+                for (a, b) in many.subnets.iter().zip(&one.subnets) {
+                    assert_eq!(a.ips, b.ips, "{shares} shares, {}", b.cidr);
+                    assert_eq!(a.leases, b.leases, "{shares} shares, {}", b.cidr);
+                }
+            }
+        }
     }
 }
