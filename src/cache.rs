@@ -23,7 +23,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use crate::config::Config;
-use crate::dhcp::leases::{Detail, LeaseDb, LeaseParser};
+use crate::dhcp::leases::{Appended, Detail, LeaseChange, LeaseDb, LeaseParser};
 use crate::diag::Diagnostics;
 use crate::inputs::{self, ConfData, FileStamp, Identity, InputError};
 use crate::report::json::{self, Sources, Style};
@@ -70,6 +70,12 @@ pub struct Generation {
     rendered: [[OnceLock<Rendered>; 2]; 2],
     /// Rendered `/metrics` body, built by [`crate::metrics`].
     pub metrics: OnceLock<Arc<[u8]>>,
+    /// The report was updated from the previous generation's with the
+    /// appended changes, not built from the whole database.
+    pub report_updated: bool,
+    /// The version of the lease database the report counts
+    /// ([`LeaseTail::version`]).
+    pub db_version: u64,
 }
 
 /// What is known about the lease file of a generation.
@@ -148,6 +154,19 @@ pub struct LeaseTail {
     diags: Diagnostics,
     info: LeaseFileInfo,
     head: Vec<u8>,
+    /// Which state of the database this is: a new number after every
+    /// read that changed it (unique across reloads too).
+    version: u64,
+    /// What the last read changed, when it read only appended bytes, and
+    /// the version it was applied to.
+    appended: Option<(u64, Appended)>,
+}
+
+/// Versions of lease databases, unique in the process.
+static DB_VERSIONS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+fn next_db_version() -> u64 {
+    DB_VERSIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 /// What a refresh of the lease file found.
@@ -219,6 +238,8 @@ impl LeaseTail {
                     last_read: ReadKind::Full,
                 },
                 head: read.head,
+                version: next_db_version(),
+                appended: None,
             });
         }
     }
@@ -229,6 +250,17 @@ impl LeaseTail {
 
     pub fn info(&self) -> &LeaseFileInfo {
         &self.info
+    }
+
+    /// The version of the database (see [`Generation::db_version`]).
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+
+    /// The addresses the last read changed, if it read only appended
+    /// bytes, with the version of the database they were applied to.
+    pub fn appended(&self) -> Option<(u64, &Appended)> {
+        self.appended.as_ref().map(|(v, a)| (*v, a))
     }
 
     pub fn diagnostics(&self) -> &Diagnostics {
@@ -302,7 +334,9 @@ impl LeaseTail {
             .map_err(|e| io_error(&path, e))?;
         self.parser = parser;
         self.diags.extend(diags);
-        Arc::make_mut(&mut self.db).merge_later(delta);
+        let changes = Arc::make_mut(&mut self.db).merge_appended(delta);
+        self.appended = Some((self.version, changes));
+        self.version = next_db_version();
         self.info.consumed = start + s.consumed;
         self.info.incomplete_tail = s.incomplete_tail;
         self.info.stamp.identity = Identity {
@@ -401,12 +435,17 @@ impl Cache {
             .is_none_or(|c| c.files.iter().any(|f| !f.unchanged()));
         let mut error: Option<String> = None;
         let mut files_changed = false;
+        let mut conf_reloaded = false;
+        // The report of the generation we let go of (and the version of
+        // the database it counts), to update in place.
+        let mut previous_report: Option<(Report, u64)> = None;
 
         if conf_changed {
             match inputs::read_conf_files(&st.paths.subnet_file, &st.paths.static_file) {
                 Ok(c) => {
                     st.conf = Some(Arc::new(c));
                     files_changed = true;
+                    conf_reloaded = true;
                 }
                 Err(e) => error = Some(e.to_string()),
             }
@@ -429,7 +468,11 @@ impl Cache {
                     .as_ref()
                     .is_some_and(|g| Arc::strong_count(g) == 1)
                 {
-                    st.current = None;
+                    previous_report = st
+                        .current
+                        .take()
+                        .and_then(|g| Arc::try_unwrap(g).ok())
+                        .map(|g| (g.report, g.db_version));
                 }
                 match st.tail.as_mut() {
                     Some(t) => t.update(now_id),
@@ -474,7 +517,7 @@ impl Cache {
                 // We let go of the last generation before a read that then
                 // failed: its data is unchanged in the tail; rebuild it.
                 if let (Some(conf), Some(tail)) = (st.conf.clone(), st.tail.as_ref()) {
-                    let g = Self::generation(&mut st.next_id, conf, tail, now);
+                    let g = Self::generation(&mut st.next_id, conf, tail, now, None);
                     st.current = Some(Arc::clone(&g));
                     return Ok(g);
                 }
@@ -496,10 +539,32 @@ impl Cache {
             return Err(NoData("no data has been read yet".into()));
         };
         let build_started = Instant::now();
-        let generation = Self::generation(&mut st.next_id, conf, tail, now);
+        // After an append, the previous report plus the changed addresses
+        // is the new report, unless hosts or the configuration changed too.
+        // The report must count exactly the database the changes were
+        // applied to (a generation may have been skipped by a failed read).
+        let base = match tail.appended() {
+            Some((from, a)) if !a.hosts_changed && !conf_reloaded && files_changed => {
+                previous_report
+                    .or_else(|| {
+                        st.current
+                            .as_ref()
+                            .map(|g| (g.report.clone(), g.db_version))
+                    })
+                    .filter(|(_, version)| *version == from)
+                    .map(|(r, _)| (r, a.changes.as_slice()))
+            }
+            _ => None,
+        };
+        let generation = Self::generation(&mut st.next_id, conf, tail, now, base);
         if files_changed {
+            let how = if generation.report_updated {
+                "updated"
+            } else {
+                "built"
+            };
             (self.log)(&format!(
-                "data generation {}: {} subnets, report built in {:.1} ms",
+                "data generation {}: {} subnets, report {how} in {:.1} ms",
                 generation.id,
                 generation.report.subnets.len(),
                 build_started.elapsed().as_secs_f64() * 1000.0
@@ -509,18 +574,25 @@ impl Cache {
         Ok(generation)
     }
 
-    /// A new generation from the configuration and the lease tail, for `now`.
+    /// A new generation from the configuration and the lease tail, for
+    /// `now`; its report is `base` updated with the changes when that is
+    /// exact, else built from the whole database.
     fn generation(
         next_id: &mut u64,
         conf: Arc<ConfData>,
         tail: &LeaseTail,
         now: i64,
+        base: Option<(Report, &[LeaseChange])>,
     ) -> Arc<Generation> {
         let db = Arc::clone(tail.db());
         let mut diagnostics = conf.diags.clone();
         diagnostics.extend(tail.diagnostics().clone());
         diagnostics.extend(report::placement_diagnostics(&conf.conf, &db));
-        let report = report::build(&conf.conf, &db, now, Shape::Full);
+        let updated = base
+            .filter(|(r, _)| r.shape == Shape::Full)
+            .and_then(|(r, changes)| report::update(r, &conf.conf, changes, now).ok());
+        let report_updated = updated.is_some();
+        let report = updated.unwrap_or_else(|| report::build(&conf.conf, &db, now, Shape::Full));
         let id = *next_id;
         *next_id += 1;
         Arc::new(Generation {
@@ -533,6 +605,8 @@ impl Cache {
             leases: tail.info().clone(),
             rendered: Default::default(),
             metrics: OnceLock::new(),
+            report_updated,
+            db_version: tail.version(),
         })
     }
 

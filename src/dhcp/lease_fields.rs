@@ -151,8 +151,9 @@ impl FieldWriter {
         self.buf.clear();
     }
 
-    pub fn finish(&self) -> Box<[u8]> {
-        self.buf.as_slice().into()
+    /// The fields written since [`FieldWriter::clear`].
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.buf
     }
 
     fn bytes(&mut self, v: &[u8]) {
@@ -350,7 +351,7 @@ mod tests {
         w.agent(b"circuit-id", b"eth0/1:100");
         w.flag("reserved");
         w.text("client-hostname", b"");
-        let buf = w.finish();
+        let buf = w.as_bytes().to_vec();
         let got: Vec<Field<'_>> = Fields::new(&buf).collect();
         assert_eq!(
             got,
@@ -373,7 +374,7 @@ mod tests {
     fn truncated_buffer_ends_iteration() {
         let mut w = FieldWriter::new();
         w.set(b"a", b"value");
-        let buf = w.finish();
+        let buf = w.as_bytes().to_vec();
         for n in 0..buf.len() {
             assert!(Fields::new(&buf[..n]).count() <= 1);
             assert_eq!(Fields::new(&buf[..n]).count(), 0);

@@ -28,6 +28,7 @@ use std::sync::Arc;
 
 use super::conf::{Hardware, Host, Origin};
 use super::cursor::Cursor;
+use super::field_store::FieldStore;
 use super::lease_fields::{BindingState, FieldWriter};
 use super::lexer::{Kind, Mode, Token, eq_ci, unescape};
 use super::time::{LeaseTime, read_lease_time};
@@ -158,7 +159,7 @@ pub struct LeaseDb {
     pub leases: AddrMap<Lease>,
     /// Address → the encoded fields of that block
     /// ([`super::lease_fields::Fields`]); empty in [`Detail::Summary`].
-    pub fields: AddrMap<Box<[u8]>>,
+    pub fields: FieldStore,
     /// OMAPI hosts by name, in order of first appearance.
     hosts: Vec<(String, HostEntry)>,
     host_index: HashMap<String, usize>,
@@ -188,7 +189,7 @@ impl LeaseDb {
     }
 
     /// Records the winning block of an address.
-    pub fn insert(&mut self, addr: u32, block: BlockState, fields: Option<Box<[u8]>>) {
+    pub fn insert(&mut self, addr: u32, block: BlockState, fields: Option<&[u8]>) {
         self.leases
             .insert(addr, Lease::new(block.state, block.ends));
         if let Some(f) = fields {
@@ -210,23 +211,63 @@ impl LeaseDb {
     /// Applies `later` (parsed from bytes that follow ours) on top of this
     /// database: its blocks win, exactly as if read in one pass.
     pub fn merge_later(&mut self, later: LeaseDb) {
+        self.merge(later, None);
+    }
+
+    /// [`LeaseDb::merge_later`] for appended bytes, also saying what
+    /// changed, so that a report can be brought up to date without
+    /// walking the whole table.
+    pub fn merge_appended(&mut self, later: LeaseDb) -> Appended {
+        let mut changes = Vec::with_capacity(later.leases.len());
+        let hosts_changed = !later.hosts.is_empty();
+        self.merge(later, Some(&mut changes));
+        Appended {
+            changes,
+            hosts_changed,
+        }
+    }
+
+    fn merge(&mut self, later: LeaseDb, mut changes: Option<&mut Vec<LeaseChange>>) {
         // Insert one by one rather than `extend`: `extend` reserves room
         // for half of `later` up front, but later parts and appended
         // blocks mostly repeat addresses already here, so that reserve
         // would rehash into a table twice as large for nothing (peak
         // memory of the parallel read, and a stall on a small append).
-        for (k, v) in later.leases {
-            self.leases.insert(k, v);
+        for (addr, after) in later.leases {
+            let before = self.leases.insert(addr, after);
+            if let Some(changes) = changes.as_deref_mut() {
+                changes.push(LeaseChange {
+                    addr,
+                    before,
+                    after,
+                });
+            }
         }
-        for (k, v) in later.fields {
-            self.fields.insert(k, v);
-        }
+        self.fields.merge_later(later.fields);
         for (name, entry) in later.hosts {
             self.set_host(name, entry);
         }
         self.lease_blocks += later.lease_blocks;
         self.ipv6_entries += later.ipv6_entries;
     }
+}
+
+/// The winning block of one address, before and after a merge.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LeaseChange {
+    pub addr: u32,
+    /// `None`: the address had no lease before.
+    pub before: Option<Lease>,
+    pub after: Lease,
+}
+
+/// What merging appended bytes changed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Appended {
+    /// One entry per address written in the appended bytes.
+    pub changes: Vec<LeaseChange>,
+    /// The appended bytes declared or deleted OMAPI hosts (statics change).
+    pub hosts_changed: bool,
 }
 
 /// The result of one [`LeaseParser::feed`].
@@ -387,7 +428,7 @@ impl LeaseParser {
                         r.iter().take_while(|b| b.is_ascii_whitespace()).count()
                     });
                 if let Some((addr, block, end)) = self.try_fast(buf, at) {
-                    let fields = (self.detail == Detail::Full).then(|| self.writer.finish());
+                    let fields = (self.detail == Detail::Full).then(|| self.writer.as_bytes());
                     self.db.insert(addr, block, fields);
                     pos = end;
                     continue;
@@ -776,7 +817,7 @@ impl LeaseParser {
                 }
             }
         }
-        let fields = (self.detail == Detail::Full).then(|| self.writer.finish());
+        let fields = (self.detail == Detail::Full).then(|| self.writer.as_bytes());
         self.db.insert(u32::from(addr), lease, fields);
         Outcome::Done(cur.prev_end())
     }

@@ -4,6 +4,7 @@
 
 pub mod conf;
 pub mod cursor;
+pub mod field_store;
 pub mod lease_fast;
 pub mod lease_fields;
 pub mod leases;

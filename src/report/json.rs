@@ -234,7 +234,7 @@ impl Serialize for LeasesJson<'_> {
             if !self.db.leases.contains_key(&addr) {
                 continue;
             }
-            let fields = self.db.fields.get(&addr).map_or(&[][..], |f| &f[..]);
+            let fields = self.db.fields.get(addr).unwrap_or_default();
             lease_entries(fields, &mut entries);
             map.serialize_entry(&Ipv4Addr::from(addr).to_string(), &EntriesJson(&entries))?;
         }
@@ -328,7 +328,7 @@ mod tests {
     use crate::dhcp::time::LeaseTime;
 
     fn entries(w: &FieldWriter) -> Vec<(String, String)> {
-        let buf = w.finish();
+        let buf = w.as_bytes().to_vec();
         let mut out = Vec::new();
         lease_entries(&buf, &mut out);
         out.into_iter()

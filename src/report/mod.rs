@@ -15,7 +15,7 @@ use std::net::Ipv4Addr;
 
 use crate::dhcp::conf::{Conf, Host, Subnet};
 use crate::dhcp::lease_fields::BindingState;
-use crate::dhcp::leases::{AddrMap, HostEntry, Lease, LeaseDb};
+use crate::dhcp::leases::{AddrMap, HostEntry, Lease, LeaseChange, LeaseDb};
 use crate::dhcp::time::LeaseTime;
 use crate::dhcp::values::AddressOrName;
 use crate::diag::{Diagnostic, Diagnostics, Severity};
@@ -45,6 +45,19 @@ impl Counts {
             + self.released
             + self.abandoned
             + self.reset
+    }
+
+    /// The number a lease counted this way adds to.
+    fn counter(&mut self, how: Counted) -> &mut u64 {
+        match how {
+            Counted::Active => &mut self.active,
+            Counted::Free => &mut self.free,
+            Counted::Backup => &mut self.backup,
+            Counted::Expired => &mut self.expired,
+            Counted::Released => &mut self.released,
+            Counted::Abandoned => &mut self.abandoned,
+            Counted::Reset => &mut self.reset,
+        }
     }
 
     /// Adds the lease counts of `other` (not `total`, `unused`, `static`).
@@ -141,6 +154,8 @@ pub struct Report {
     pub valid_until: Option<i64>,
     /// The time the report was computed for.
     pub now: i64,
+    /// Whether the `leases` lists were built.
+    pub shape: Shape,
 }
 
 impl Report {
@@ -269,10 +284,11 @@ pub fn placement_diagnostics(conf: &Conf, db: &LeaseDb) -> Diagnostics {
 }
 
 /// Which lists to build.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Shape {
     /// Counts only: no `leases` lists (statics are always placed, they
     /// are needed for the `static` count).
+    #[default]
     Summary,
     Full,
 }
@@ -369,7 +385,65 @@ fn build_in_shares(conf: &Conf, db: &LeaseDb, now: i64, shape: Shape, shares: u3
         subnets,
         valid_until,
         now,
+        shape,
     }
+}
+
+/// Brings `report` up to date at `now` with the leases an appended read
+/// changed, without walking the whole lease table: the one-address
+/// difference of each change is applied to its subnet. `Err` hands the
+/// report back when that would not be exact, because time went backwards
+/// or reached `valid_until` (then leases that did not change may count
+/// differently too) or the subnets are not the ones it was built from.
+/// Changed hosts are the caller's to notice (they change `statics`).
+pub fn update(
+    mut report: Report,
+    conf: &Conf,
+    changes: &[LeaseChange],
+    now: i64,
+) -> Result<Report, Report> {
+    let same_subnets = report.subnets.len() == conf.subnets.len()
+        && report
+            .subnets
+            .iter()
+            .zip(&conf.subnets)
+            .all(|(sr, s)| sr.cidr == s.cidr());
+    if now < report.now || report.valid_until.is_some_and(|t| now >= t) || !same_subnets {
+        return Err(report);
+    }
+    let index = SubnetIndex::new(&conf.subnets);
+    for c in changes {
+        let Some(si) = index.lookup(c.addr) else {
+            continue;
+        };
+        let (Some(sr), Some(subnet)) = (report.subnets.get_mut(si), conf.subnets.get(si)) else {
+            continue;
+        };
+        if report.shape == Shape::Full && c.before.is_none() {
+            if let Err(at) = sr.leases.binary_search(&c.addr) {
+                sr.leases.insert(at, c.addr);
+            }
+        }
+        if !in_intervals(&merged_ranges(subnet), c.addr) {
+            continue;
+        }
+        // Counted before at `report.now`, which counts the same at `now`
+        // (no counted active lease has ended in between).
+        if let Some(before) = &c.before {
+            let n = sr.ips.counter(classify(before, now));
+            *n = n.saturating_sub(1);
+        }
+        let after = classify(&c.after, now);
+        *sr.ips.counter(after) += 1;
+        if let (Counted::Active, Some(LeaseTime::At(end))) = (after, c.after.ends()) {
+            report.valid_until = Some(report.valid_until.map_or(end, |v| v.min(end)));
+        }
+    }
+    for sr in &mut report.subnets {
+        sr.ips.unused = sr.ips.total.saturating_sub(sr.ips.leased());
+    }
+    report.now = now;
+    Ok(report)
 }
 
 /// Leases per attribution thread: below this, one thread is faster than
@@ -425,19 +499,10 @@ fn tally(
         let Some(c) = t.counts.get_mut(si) else {
             continue;
         };
-        match classify(lease, now) {
-            Counted::Active => {
-                c.active += 1;
-                if let Some(LeaseTime::At(end)) = lease.ends() {
-                    t.valid_until = Some(t.valid_until.map_or(end, |v| v.min(end)));
-                }
-            }
-            Counted::Free => c.free += 1,
-            Counted::Backup => c.backup += 1,
-            Counted::Expired => c.expired += 1,
-            Counted::Released => c.released += 1,
-            Counted::Abandoned => c.abandoned += 1,
-            Counted::Reset => c.reset += 1,
+        let counted = classify(lease, now);
+        *c.counter(counted) += 1;
+        if let (Counted::Active, Some(LeaseTime::At(end))) = (counted, lease.ends()) {
+            t.valid_until = Some(t.valid_until.map_or(end, |v| v.min(end)));
         }
     }
     t
@@ -602,5 +667,115 @@ lease 10.0.0.4 { ends epoch 200; binding state free; }
                 }
             }
         }
+    }
+
+    /// Lease text: `count` blocks from `seed`, over three subnets, in and
+    /// out of ranges, in every state, with ends around 1000-1600.
+    fn some_leases(seed: u32, count: u32) -> String {
+        let states = [
+            "active",
+            "free",
+            "expired",
+            "released",
+            "abandoned",
+            "backup",
+            "reset",
+            "bootp",
+        ];
+        let mut text = String::new();
+        let mut x = seed;
+        for _ in 0..count {
+            x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            let r = x >> 8;
+            let addr = match r % 4 {
+                0 => format!("10.1.0.{}", r % 140),
+                1 => format!("10.9.9.{}", r % 5),
+                _ => format!("10.0.{}.{}", (r >> 3) % 4, (r >> 5) % 256),
+            };
+            let state = states
+                .get(r as usize % states.len())
+                .copied()
+                .unwrap_or("free");
+            let ends = if r % 11 == 0 {
+                "never".to_string()
+            } else {
+                format!("epoch {}", 1000 + r % 600)
+            };
+            let state = if r % 13 == 0 {
+                String::new()
+            } else {
+                format!("binding state {state}; ")
+            };
+            text.push_str(&format!("lease {addr} {{ {state}ends {ends}; }}\n"));
+        }
+        text
+    }
+
+    #[test]
+    fn updating_with_appended_changes_equals_rebuilding() {
+        let mut d = Diagnostics::new();
+        let conf = parse_bytes(
+            "t.conf",
+            b"subnet 10.0.0.0 netmask 255.255.0.0 { range 10.0.0.1 10.0.3.200; }
+              subnet 10.0.2.0 netmask 255.255.255.0 { range 10.0.2.10 10.0.2.90; }
+              subnet 10.1.0.0 netmask 255.255.255.128 { range 10.1.0.5 10.1.0.100; }",
+            &mut d,
+        );
+        let mut updated = 0;
+        for seed in 0..40u32 {
+            let (mut db, _) = parse_all(
+                "a",
+                some_leases(seed, 300).as_bytes(),
+                Detail::Summary,
+                &mut d,
+            );
+            let (delta, _) = parse_all(
+                "b",
+                some_leases(seed + 1000, 40).as_bytes(),
+                Detail::Summary,
+                &mut d,
+            );
+            let before_now = 900 + i64::from(seed) * 5;
+            for shape in [Shape::Full, Shape::Summary] {
+                let before = build(&conf, &db, before_now, shape);
+                let mut after_db = db.clone();
+                let appended = after_db.merge_appended(delta.clone());
+                for now in [
+                    before_now,
+                    before_now + 3,
+                    before.valid_until.unwrap_or(2000) - 1,
+                ] {
+                    let rebuilt = build(&conf, &after_db, now, shape);
+                    match update(before.clone(), &conf, &appended.changes, now) {
+                        Ok(r) => {
+                            updated += 1;
+                            assert_eq!(r.now, rebuilt.now);
+                            assert_eq!(r.shape, rebuilt.shape);
+                            for (a, b) in r.subnets.iter().zip(&rebuilt.subnets) {
+                                assert_eq!(a.ips, b.ips, "seed {seed} now {now} {}", b.cidr);
+                                assert_eq!(a.leases, b.leases, "seed {seed} now {now} {}", b.cidr);
+                            }
+                            // Never later than the truth: a report that is
+                            // rebuilt early is correct, one rebuilt late is not.
+                            assert!(
+                                r.valid_until.unwrap_or(i64::MAX)
+                                    <= rebuilt.valid_until.unwrap_or(i64::MAX)
+                            );
+                        }
+                        Err(_) => assert!(before.valid_until.is_some_and(|t| now >= t)),
+                    }
+                }
+                // Time past `valid_until` or going backwards: not exact.
+                if let Some(t) = before.valid_until {
+                    assert!(update(before.clone(), &conf, &appended.changes, t).is_err());
+                }
+                assert!(update(before.clone(), &conf, &appended.changes, before_now - 1).is_err());
+            }
+            db.merge_later(delta);
+        }
+        assert!(
+            updated > 100,
+            "only {updated} updates were exact enough to compare"
+        );
     }
 }
