@@ -22,8 +22,15 @@
 use super::lease_fields::{BindingState, FieldWriter};
 use super::leases::BlockState;
 use super::lexer::{MAX_TOKEN_LEN, unescape};
-use super::time::{LeaseTime, MAX_SECONDS, calendar_time};
+use super::time::{CalendarDay, LeaseTime, MAX_SECONDS, at_time_of_day, calendar_day};
 use super::values::hex_colon;
+
+/// What the fast path keeps between blocks: buffers and the last date.
+#[derive(Clone, Debug, Default)]
+pub struct Scratch {
+    octets: Vec<u8>,
+    date: Option<([u8; 10], CalendarDay)>,
+}
 
 /// A cursor over the bytes of one block.
 struct Bytes<'a> {
@@ -198,7 +205,7 @@ pub fn canonical_lease(
     start: usize,
     full: bool,
     writer: &mut FieldWriter,
-    octets: &mut Vec<u8>,
+    scratch: &mut Scratch,
 ) -> Option<(u32, BlockState, usize)> {
     let mut b = Bytes { b: buf, p: start };
     if !b.eat(b"lease ") {
@@ -229,12 +236,12 @@ pub fn canonical_lease(
         }
         let first = b.peek()?;
         match first {
-            b's' if b.eat(b"starts ") => time(&mut b, "starts", full, writer, &mut lease)?,
-            b'e' if b.eat(b"ends ") => time(&mut b, "ends", full, writer, &mut lease)?,
-            b't' if b.eat(b"tstp ") => time(&mut b, "tstp", full, writer, &mut lease)?,
-            b't' if b.eat(b"tsfp ") => time(&mut b, "tsfp", full, writer, &mut lease)?,
-            b'a' if b.eat(b"atsfp ") => time(&mut b, "atsfp", full, writer, &mut lease)?,
-            b'c' if b.eat(b"cltt ") => time(&mut b, "cltt", full, writer, &mut lease)?,
+            b's' if b.eat(b"starts ") => time(&mut b, "starts", full, writer, scratch, &mut lease)?,
+            b'e' if b.eat(b"ends ") => time(&mut b, "ends", full, writer, scratch, &mut lease)?,
+            b't' if b.eat(b"tstp ") => time(&mut b, "tstp", full, writer, scratch, &mut lease)?,
+            b't' if b.eat(b"tsfp ") => time(&mut b, "tsfp", full, writer, scratch, &mut lease)?,
+            b'a' if b.eat(b"atsfp ") => time(&mut b, "atsfp", full, writer, scratch, &mut lease)?,
+            b'c' if b.eat(b"cltt ") => time(&mut b, "cltt", full, writer, scratch, &mut lease)?,
             b'b' if b.eat(b"binding state ") => {
                 state(&mut b, "binding-state", full, writer, &mut lease)?
             }
@@ -251,13 +258,13 @@ pub fn canonical_lease(
                 if !b.eat_byte(b' ') {
                     return None;
                 }
-                let (raw, normalised) = b.hex_list(octets)?;
+                let (raw, normalised) = b.hex_list(&mut scratch.octets)?;
                 b.end_of_field()?;
                 if full {
                     if normalised {
                         writer.hardware(kind, raw);
                     } else {
-                        writer.hardware(kind, hex_colon(octets).as_bytes());
+                        writer.hardware(kind, hex_colon(&scratch.octets).as_bytes());
                     }
                 }
             }
@@ -265,7 +272,7 @@ pub fn canonical_lease(
                 let raw = if b.peek() == Some(b'"') {
                     b.string()?
                 } else {
-                    b.hex_list(octets)?.0
+                    b.hex_list(&mut scratch.octets)?.0
                 };
                 b.end_of_field()?;
                 if full {
@@ -334,6 +341,7 @@ fn time(
     key: &str,
     full: bool,
     writer: &mut FieldWriter,
+    scratch: &mut Scratch,
     lease: &mut BlockState,
 ) -> Option<()> {
     let t = if b.eat(b"never;\n") {
@@ -376,11 +384,26 @@ fn time(
         };
         let two = |i: usize| -> Option<u64> { Some(digit(i)? * 10 + digit(i + 1)?) };
         digit(0)?;
-        let year = two(2)? * 100 + two(4)?;
-        let (month, day, hour, minute, second) = (two(7)?, two(10)?, two(13)?, two(16)?, two(19)?);
+        let (hour, minute, second) = (two(13)?, two(16)?, two(19)?);
+        // Most time fields repeat the date of the one before (starts,
+        // cltt, ends of a short lease): a date seen last time is not
+        // decoded again.
+        let date: [u8; 10] = [d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9], d[10], d[11]];
+        let day = match scratch.date {
+            Some((seen, day)) if seen == date => day,
+            _ => {
+                let year = two(2)? * 100 + two(4)?;
+                // An invalid date is the general parser's to report.
+                let day = calendar_day(year, two(7)?, two(10)?)?;
+                scratch.date = Some((date, day));
+                day
+            }
+        };
         b.p += 23;
-        // An invalid date is the general parser's to report.
-        calendar_time(year, month, day, hour, minute, second, 0)?
+        match day {
+            CalendarDay::Never => LeaseTime::Never,
+            CalendarDay::Days(days) => LeaseTime::At(at_time_of_day(days, hour, minute, second)?),
+        }
     };
     if key == "ends" {
         lease.ends = Some(t);

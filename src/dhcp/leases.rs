@@ -326,8 +326,8 @@ pub struct LeaseParser {
     /// Read canonical blocks with [`super::lease_fast`] (on by default;
     /// off only to test that both paths agree).
     fast_path: bool,
-    /// Scratch space for hex octets.
-    octets: Vec<u8>,
+    /// Buffers and memory of the fast path.
+    scratch: super::lease_fast::Scratch,
 }
 
 impl LeaseParser {
@@ -342,7 +342,7 @@ impl LeaseParser {
             writer: FieldWriter::new(),
             held: Vec::new(),
             fast_path: true,
-            octets: Vec::with_capacity(32),
+            scratch: super::lease_fast::Scratch::default(),
         }
     }
 
@@ -492,7 +492,7 @@ impl LeaseParser {
             return None;
         }
         let full = self.detail == Detail::Full;
-        super::lease_fast::canonical_lease(buf, at, full, &mut self.writer, &mut self.octets)
+        super::lease_fast::canonical_lease(buf, at, full, &mut self.writer, &mut self.scratch)
     }
 
     fn advance_position(&mut self, consumed: &[u8]) {

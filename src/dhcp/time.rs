@@ -249,20 +249,46 @@ pub fn calendar_time(
     second: u64,
     offset: i64,
 ) -> Option<LeaseTime> {
+    Some(match calendar_day(year, month, day)? {
+        CalendarDay::Never => LeaseTime::Never,
+        CalendarDay::Days(days) => {
+            LeaseTime::At(at_time_of_day(days, hour, minute, second)? + offset)
+        }
+    })
+}
+
+/// A written date (`YYYY/MM/DD`) under the rules of [`calendar_time`]
+/// (split out so that a reader can remember a date it has seen).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CalendarDay {
+    /// From 2038 on: whatever the rest says, the time is `never`.
+    Never,
+    /// Days since 1970-01-01 of a valid date.
+    Days(i64),
+}
+
+/// The day of a written date; `None` if it is invalid. Years from 2038
+/// on are `never` without further checks, as in dhcpd.
+pub fn calendar_day(year: u64, month: u64, day: u64) -> Option<CalendarDay> {
     let year = if year < 1900 { year + 1900 } else { year };
     if year >= 2038 {
-        return Some(LeaseTime::Never);
+        return Some(CalendarDay::Never);
     }
-    let fits = |v: u64, max: u64| if v <= max { Some(v as u32) } else { None };
-    let secs = from_civil(
-        year as i64,
-        fits(month, 12)?,
-        fits(day, 31)?,
-        fits(hour, 23)?,
-        fits(minute, 59)?,
-        fits(second, 59)?,
-    )?;
-    Some(LeaseTime::At(secs + offset))
+    let year = year as i64;
+    let (month, day) = (u32::try_from(month).ok()?, u32::try_from(day).ok()?);
+    if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
+        return None;
+    }
+    Some(CalendarDay::Days(days_from_civil(year, month, day)))
+}
+
+/// Seconds since the epoch of a time of day on day `days`; `None` if the
+/// hour, minute or second is out of range.
+pub fn at_time_of_day(days: i64, hour: u64, minute: u64, second: u64) -> Option<i64> {
+    if hour > 23 || minute > 59 || second > 59 {
+        return None;
+    }
+    Some(days * 86_400 + (hour * 3600 + minute * 60 + second) as i64)
 }
 
 /// Parses `--now`: a Unix timestamp, or RFC 3339
