@@ -35,6 +35,9 @@ use super::time::{LeaseTime, read_lease_time};
 use super::values::{hex_colon, read_address_or_name, read_dotted_name, read_hex_list, read_ipv4};
 use crate::diag::{Diagnostic, Diagnostics, Severity};
 
+/// Fast-path blocks inserted together (see `LeaseParser::pending`).
+const PENDING_INSERTS: usize = 32;
+
 /// How much of each lease to keep.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Detail {
@@ -328,6 +331,10 @@ pub struct LeaseParser {
     fast_path: bool,
     /// Buffers and memory of the fast path.
     scratch: super::lease_fast::Scratch,
+    /// Summary blocks read by the fast path, inserted in batches: a run
+    /// of independent inserts lets the processor wait for several cache
+    /// misses of the (large, randomly accessed) table at once.
+    pending: Vec<(u32, Lease)>,
 }
 
 impl LeaseParser {
@@ -343,6 +350,7 @@ impl LeaseParser {
             held: Vec::new(),
             fast_path: true,
             scratch: super::lease_fast::Scratch::default(),
+            pending: Vec::with_capacity(PENDING_INSERTS),
         }
     }
 
@@ -428,11 +436,19 @@ impl LeaseParser {
                         r.iter().take_while(|b| b.is_ascii_whitespace()).count()
                     });
                 if let Some((addr, block, end)) = self.try_fast(buf, at) {
-                    let fields = (self.detail == Detail::Full).then(|| self.writer.as_bytes());
-                    self.db.insert(addr, block, fields);
+                    if self.detail == Detail::Full {
+                        self.db.insert(addr, block, Some(self.writer.as_bytes()));
+                    } else {
+                        self.pending
+                            .push((addr, Lease::new(block.state, block.ends)));
+                        if self.pending.len() == PENDING_INSERTS {
+                            self.insert_pending();
+                        }
+                    }
                     pos = end;
                     continue;
                 }
+                self.insert_pending();
             }
             cur.seek(pos);
             let first = cur.peek();
@@ -478,11 +494,20 @@ impl LeaseParser {
                 }
             }
         }
+        self.insert_pending();
         let consumed = pos.min(buf.len());
         self.advance_position(buf.get(..consumed).unwrap_or_default());
         Feed {
             consumed,
             incomplete_tail,
+        }
+    }
+
+    /// Applies the blocks read by the fast path but not inserted yet.
+    fn insert_pending(&mut self) {
+        for (addr, lease) in self.pending.drain(..) {
+            self.db.leases.insert(addr, lease);
+            self.db.lease_blocks += 1;
         }
     }
 

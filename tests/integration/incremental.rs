@@ -171,6 +171,12 @@ fn fast_path_equals_general() {
         );
         files.push(text.into_bytes());
     }
+    // A block the fast path reads, then one for the same address that
+    // only the general parser reads (odd spacing): the later one wins.
+    files.push(
+        b"lease 10.0.0.1 {\n  binding state free;\n}\nlease 10.0.0.1 {  binding state active; ends never; }\nlease 10.0.0.2 {\n  binding state free;\n}\n"
+            .to_vec(),
+    );
     // Canonical blocks with one byte changed must still agree.
     let base = std::fs::read(testdata(
         "grammar/leases/v4-rare-fields.dhcpd-rewrite.leases",
