@@ -165,10 +165,21 @@ impl Report {
 }
 
 /// Finds the longest-prefix subnet holding an address. Subnets are grouped
-/// by mask, most specific mask first (non-contiguous masks work too).
+/// by mask, most specific mask first (non-contiguous masks work too); in
+/// front of that search, a table of /24 blocks answers most addresses
+/// with one probe.
 pub struct SubnetIndex {
     by_mask: Vec<(u32, AddrMap<usize>)>,
+    /// See [`block_table`]; `None` when it does not apply.
+    blocks: Option<AddrMap<u32>>,
 }
+
+/// In the block table: subnets smaller than a /24 lie in this block.
+const MIXED: u32 = u32::MAX;
+
+/// Largest block table built (entries): a configuration with a /4 subnet
+/// is searched by mask instead of listing a million blocks.
+const MAX_BLOCKS: u64 = 1 << 20;
 
 impl SubnetIndex {
     pub fn new(subnets: &[Subnet]) -> SubnetIndex {
@@ -182,14 +193,77 @@ impl SubnetIndex {
         }
         let mut by_mask: Vec<(u32, AddrMap<usize>)> = groups.into_iter().collect();
         by_mask.sort_by_key(|(mask, _)| std::cmp::Reverse((mask.count_ones(), *mask)));
-        SubnetIndex { by_mask }
+        SubnetIndex {
+            by_mask,
+            blocks: block_table(subnets),
+        }
     }
 
     pub fn lookup(&self, addr: u32) -> Option<usize> {
+        match &self.blocks {
+            Some(blocks) => match blocks.get(&(addr >> 8)) {
+                None => None,
+                Some(&MIXED) => self.search(addr),
+                Some(&i) => Some(i as usize),
+            },
+            None => self.search(addr),
+        }
+    }
+
+    fn search(&self, addr: u32) -> Option<usize> {
         self.by_mask
             .iter()
             .find_map(|(mask, nets)| nets.get(&(addr & mask)).copied())
     }
+}
+
+/// For every /24 block (address >> 8) that a subnet covers or lies in:
+/// the index of the most specific subnet covering all of it (the first
+/// declared among equals), or [`MIXED`] when a subnet smaller than a /24
+/// lies in it. A block not in the table is in no subnet. `None` when a
+/// mask is not a prefix, or the table would exceed [`MAX_BLOCKS`].
+fn block_table(subnets: &[Subnet]) -> Option<AddrMap<u32>> {
+    let mut blocks_needed: u64 = 0;
+    for s in subnets {
+        let mask = u32::from(s.mask);
+        if mask.leading_ones() + mask.trailing_zeros() != 32 {
+            return None;
+        }
+        blocks_needed += 1u64 << 24u32.saturating_sub(mask.leading_ones());
+    }
+    if blocks_needed > MAX_BLOCKS {
+        return None;
+    }
+    let mut order: Vec<(u32, usize)> = subnets
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (u32::from(s.mask).leading_ones(), i))
+        .collect();
+    // Shorter prefixes first, so that more specific subnets overwrite them.
+    order.sort_unstable();
+    let mut table: AddrMap<(u32, u32)> = AddrMap::default();
+    for (len, i) in order {
+        let (Some(s), Ok(index)) = (subnets.get(i), u32::try_from(i)) else {
+            return None;
+        };
+        let (network, mask) = (u32::from(s.network), u32::from(s.mask));
+        if network & !mask != 0 || index == MIXED {
+            // Matches no address (host bits set), or too many subnets.
+            continue;
+        }
+        if len > 24 {
+            table.insert(network >> 8, (MIXED, len));
+            continue;
+        }
+        let first = network >> 8;
+        for block in first..=first | ((1u32 << (24 - len)) - 1) {
+            let slot = table.entry(block).or_insert((index, len));
+            if slot.1 < len {
+                *slot = (index, len);
+            }
+        }
+    }
+    Some(table.into_iter().map(|(b, (i, _))| (b, i)).collect())
 }
 
 /// The union of a subnet's ranges as sorted, disjoint, non-adjacent
@@ -777,5 +851,68 @@ lease 10.0.0.4 { ends epoch 200; binding state free; }
             updated > 100,
             "only {updated} updates were exact enough to compare"
         );
+    }
+
+    #[test]
+    fn block_table_answers_like_the_search_by_mask() {
+        let mut d = Diagnostics::new();
+        let conf = parse_bytes(
+            "t.conf",
+            b"subnet 10.0.0.0 netmask 255.255.240.0 { }
+              subnet 10.0.4.0 netmask 255.255.252.0 { }
+              subnet 10.0.5.64 netmask 255.255.255.192 { }
+              subnet 10.0.5.128 netmask 255.255.255.128 { }
+              subnet 10.0.4.0 netmask 255.255.252.0 { }
+              subnet 10.0.9.0 netmask 255.255.255.0 { }
+              subnet 10.0.9.7 netmask 255.255.255.0 { }
+              subnet 10.1.0.0 netmask 255.255.0.0 { }
+              subnet 10.1.2.3 netmask 255.255.255.255 { }
+              subnet 192.168.0.0 netmask 255.255.255.248 { }",
+            &mut d,
+        );
+        let index = SubnetIndex::new(&conf.subnets);
+        assert!(index.blocks.is_some());
+        let mut probes = 0;
+        for a in [10u32 << 24, (10 << 24) | (1 << 16), 192 << 24 | 168 << 16] {
+            for offset in 0..70_000u32 {
+                let addr = a.wrapping_add(offset);
+                assert_eq!(
+                    index.lookup(addr),
+                    index.search(addr),
+                    "{}",
+                    Ipv4Addr::from(addr)
+                );
+                probes += 1;
+            }
+        }
+        assert_eq!(probes, 210_000);
+        // The most specific subnet (the parser drops the duplicate and
+        // the one with host bits set, so the /32 is the seventh).
+        let at = |s: &str| {
+            index.lookup(u32::from(
+                s.parse::<Ipv4Addr>().unwrap_or(Ipv4Addr::UNSPECIFIED),
+            ))
+        };
+        assert_eq!(at("10.0.5.70"), Some(2));
+        assert_eq!(at("10.0.5.10"), Some(1));
+        assert_eq!(at("10.0.12.1"), Some(0));
+        assert_eq!(at("10.1.2.3"), Some(6));
+        assert_eq!(at("10.1.2.4"), Some(5));
+        assert_eq!(at("10.2.0.1"), None);
+    }
+
+    #[test]
+    fn without_a_block_table_the_search_still_answers() {
+        let mut d = Diagnostics::new();
+        for text in [
+            &b"subnet 10.0.0.0 netmask 255.0.255.0 { } subnet 10.0.0.0 netmask 255.255.255.0 { }"[..],
+            &b"subnet 0.0.0.0 netmask 0.0.0.0 { } subnet 10.0.0.0 netmask 255.255.255.0 { }"[..],
+        ] {
+            let conf = parse_bytes("t.conf", text, &mut d);
+            let index = SubnetIndex::new(&conf.subnets);
+            assert!(index.blocks.is_none());
+            assert_eq!(index.lookup(u32::from(Ipv4Addr::new(10, 0, 0, 5))), Some(1));
+            assert_eq!(index.lookup(u32::from(Ipv4Addr::new(10, 9, 0, 5))), Some(0));
+        }
     }
 }
