@@ -545,14 +545,16 @@ impl Cache {
         // applied to (a generation may have been skipped by a failed read).
         let base = match tail.appended() {
             Some((from, a)) if !a.hosts_changed && !conf_reloaded && files_changed => {
-                previous_report
-                    .or_else(|| {
-                        st.current
-                            .as_ref()
-                            .map(|g| (g.report.clone(), g.db_version))
-                    })
-                    .filter(|(_, version)| *version == from)
-                    .map(|(r, _)| (r, a.changes.as_slice()))
+                let report = match previous_report {
+                    Some((r, version)) => (version == from).then_some(r),
+                    // Still answering from it: update a copy.
+                    None => st
+                        .current
+                        .as_ref()
+                        .filter(|g| g.db_version == from)
+                        .map(|g| g.report.clone()),
+                };
+                report.map(|r| (r, a.changes.as_slice()))
             }
             _ => None,
         };
