@@ -91,22 +91,56 @@ pub fn from_civil(year: i64, month: u32, day: u32, h: u32, m: u32, s: u32) -> Op
 
 /// Formats as dhcpd does: `W YYYY/MM/DD HH:MM:SS` (W = 0 for Sunday), UTC.
 pub fn format_lease_time(t: LeaseTime) -> String {
-    match t {
-        LeaseTime::Never => "never".to_string(),
-        LeaseTime::At(secs) => {
-            let secs = secs.clamp(0, MAX_SECONDS);
-            let days = secs.div_euclid(86_400);
-            let rem = secs.rem_euclid(86_400);
-            let (y, mo, d) = civil_from_days(days);
-            // 1970-01-01 was a Thursday (4).
-            let weekday = (days + 4).rem_euclid(7);
-            format!(
-                "{weekday} {y:04}/{mo:02}/{d:02} {:02}:{:02}:{:02}",
-                rem / 3600,
-                (rem % 3600) / 60,
-                rem % 60
-            )
-        }
+    LeaseTimeText::new(t).as_str().to_string()
+}
+
+/// [`format_lease_time`] into a fixed buffer: rendering a million leases
+/// formats several million times, which through `format!` cost more than
+/// the rest of the rendering.
+#[derive(Clone, Copy, Debug)]
+pub struct LeaseTimeText {
+    bytes: [u8; 21],
+    len: usize,
+}
+
+impl LeaseTimeText {
+    pub fn new(t: LeaseTime) -> LeaseTimeText {
+        let secs = match t {
+            LeaseTime::Never => {
+                let mut bytes = [0u8; 21];
+                bytes[..5].copy_from_slice(b"never");
+                return LeaseTimeText { bytes, len: 5 };
+            }
+            // Years 1970 to 9999: always four digits.
+            LeaseTime::At(secs) => secs.clamp(0, MAX_SECONDS),
+        };
+        let days = secs.div_euclid(86_400);
+        let rem = secs.rem_euclid(86_400);
+        let (y, mo, d) = civil_from_days(days);
+        // 1970-01-01 was a Thursday (4).
+        let weekday = (days + 4).rem_euclid(7);
+        let mut bytes = *b"0 0000/00/00 00:00:00";
+        put_digits(&mut bytes[0..1], weekday);
+        put_digits(&mut bytes[2..6], y);
+        put_digits(&mut bytes[7..9], i64::from(mo));
+        put_digits(&mut bytes[10..12], i64::from(d));
+        put_digits(&mut bytes[13..15], rem / 3600);
+        put_digits(&mut bytes[16..18], (rem % 3600) / 60);
+        put_digits(&mut bytes[19..21], rem % 60);
+        LeaseTimeText { bytes, len: 21 }
+    }
+
+    pub fn as_str(&self) -> &str {
+        // Only ASCII digits and separators are ever written.
+        std::str::from_utf8(self.bytes.get(..self.len).unwrap_or_default()).unwrap_or_default()
+    }
+}
+
+/// Writes the last `out.len()` decimal digits of `v` (not negative).
+fn put_digits(out: &mut [u8], mut v: i64) {
+    for slot in out.iter_mut().rev() {
+        *slot = b'0' + (v % 10) as u8;
+        v /= 10;
     }
 }
 
@@ -436,5 +470,35 @@ mod tests {
         assert_eq!(parse_now("2026-11-26T01:19:05-01:00"), Some(1_795_659_545));
         assert_eq!(parse_now("2026-11-26"), None);
         assert_eq!(parse_now("yesterday"), None);
+    }
+
+    #[test]
+    fn lease_time_text_is_what_format_would_write() {
+        let oracle = |secs: i64| {
+            let secs = secs.clamp(0, MAX_SECONDS);
+            let days = secs.div_euclid(86_400);
+            let rem = secs.rem_euclid(86_400);
+            let (y, mo, d) = civil_from_days(days);
+            format!(
+                "{} {y:04}/{mo:02}/{d:02} {:02}:{:02}:{:02}",
+                (days + 4).rem_euclid(7),
+                rem / 3600,
+                (rem % 3600) / 60,
+                rem % 60
+            )
+        };
+        let mut secs: i64 = -5;
+        while secs < MAX_SECONDS + 10 {
+            assert_eq!(
+                LeaseTimeText::new(LeaseTime::At(secs)).as_str(),
+                oracle(secs),
+                "{secs}"
+            );
+            secs += 9_999_991;
+        }
+        for secs in [0, 59, 86_399, 951_782_400, 1_715_774_400, MAX_SECONDS] {
+            assert_eq!(format_lease_time(LeaseTime::At(secs)), oracle(secs));
+        }
+        assert_eq!(LeaseTimeText::new(LeaseTime::Never).as_str(), "never");
     }
 }

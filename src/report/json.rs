@@ -8,7 +8,6 @@
 
 use std::borrow::Cow;
 use std::io::{self, Write};
-use std::net::Ipv4Addr;
 
 use serde::Serialize;
 use serde::ser::{SerializeMap, SerializeSeq, Serializer};
@@ -17,7 +16,7 @@ use super::{Counts, Report, StaticEntry, SubnetReport};
 use crate::dhcp::conf::{Conf, Subnet};
 use crate::dhcp::lease_fields::{Field, Fields};
 use crate::dhcp::leases::LeaseDb;
-use crate::dhcp::time::format_lease_time;
+use crate::dhcp::time::LeaseTimeText;
 
 /// How to render.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -230,13 +229,14 @@ impl Serialize for LeasesJson<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut map = s.serialize_map(Some(self.addrs.len()))?;
         let mut entries = Vec::with_capacity(16);
+        let mut own = Vec::with_capacity(16);
         for &addr in self.addrs {
             if !self.db.leases.contains_key(&addr) {
                 continue;
             }
             let fields = self.db.fields.get(addr).unwrap_or_default();
-            lease_entries(fields, &mut entries);
-            map.serialize_entry(&Ipv4Addr::from(addr).to_string(), &EntriesJson(&entries))?;
+            lease_entries(fields, &mut own, &mut entries);
+            map.serialize_entry(Ipv4Text::new(addr).as_str(), &EntriesJson(&entries))?;
         }
         map.end()
     }
@@ -245,7 +245,48 @@ impl Serialize for LeasesJson<'_> {
 /// A value of a lease object.
 enum Value<'a> {
     Text(Cow<'a, str>),
+    Time(LeaseTimeText),
     True,
+}
+
+/// A dotted-quad address formatted into a fixed buffer (one per lease
+/// key; `to_string` would allocate and go through `fmt`).
+struct Ipv4Text {
+    bytes: [u8; 15],
+    len: usize,
+}
+
+impl Ipv4Text {
+    fn new(addr: u32) -> Ipv4Text {
+        let mut t = Ipv4Text {
+            bytes: [0; 15],
+            len: 0,
+        };
+        for (i, octet) in addr.to_be_bytes().into_iter().enumerate() {
+            if i > 0 {
+                t.push(b'.');
+            }
+            if octet >= 100 {
+                t.push(b'0' + octet / 100);
+            }
+            if octet >= 10 {
+                t.push(b'0' + octet / 10 % 10);
+            }
+            t.push(b'0' + octet % 10);
+        }
+        t
+    }
+
+    fn push(&mut self, c: u8) {
+        if let Some(slot) = self.bytes.get_mut(self.len) {
+            *slot = c;
+            self.len += 1;
+        }
+    }
+
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(self.bytes.get(..self.len).unwrap_or_default()).unwrap_or_default()
+    }
 }
 
 struct EntriesJson<'a, 'b>(&'b [(Cow<'a, str>, Value<'a>)]);
@@ -256,6 +297,7 @@ impl Serialize for EntriesJson<'_, '_> {
         for (k, v) in self.0 {
             match v {
                 Value::Text(t) => map.serialize_entry(k.as_ref(), t.as_ref())?,
+                Value::Time(t) => map.serialize_entry(k.as_ref(), t.as_str())?,
                 Value::True => map.serialize_entry(k.as_ref(), &true)?,
             }
         }
@@ -264,53 +306,30 @@ impl Serialize for EntriesJson<'_, '_> {
 }
 
 fn lossy(b: &[u8]) -> Cow<'_, str> {
-    String::from_utf8_lossy(b)
+    // `from_utf8` checks ASCII a word at a time; the lossy decoder goes
+    // character by character even when there is nothing to replace.
+    match std::str::from_utf8(b) {
+        Ok(s) => Cow::Borrowed(s),
+        Err(_) => String::from_utf8_lossy(b),
+    }
 }
 
 /// The key/value pairs of one lease object in the order of the block.
 /// A key written twice keeps its first position and its last value; a
 /// `set` variable never replaces one of the block's own fields (SPEC §3.5).
-fn lease_entries<'a>(fields: &'a [u8], out: &mut Vec<(Cow<'a, str>, Value<'a>)>) {
+/// `own` is scratch space (kept by the caller to spare an allocation per
+/// lease).
+fn lease_entries<'a>(
+    fields: &'a [u8],
+    own: &mut Vec<Cow<'a, str>>,
+    out: &mut Vec<(Cow<'a, str>, Value<'a>)>,
+) {
     out.clear();
-    let decoded = || {
-        Fields::new(fields).map(|f| -> (Cow<'a, str>, Value<'a>, bool) {
-            match f {
-                Field::Time(k, t) => (
-                    Cow::Borrowed(k),
-                    Value::Text(Cow::Owned(format_lease_time(t))),
-                    true,
-                ),
-                Field::State(k, st) => (
-                    Cow::Borrowed(k),
-                    Value::Text(Cow::Borrowed(st.as_str())),
-                    true,
-                ),
-                Field::Hardware(kind, addr) => (
-                    Cow::Owned(format!("hardware-{}", lossy(kind))),
-                    Value::Text(lossy(addr)),
-                    true,
-                ),
-                // Old-style `ddns-fwd-name "x";` is a variable like `set`.
-                Field::Text(k, v) => (
-                    Cow::Borrowed(k),
-                    Value::Text(lossy(v)),
-                    !k.starts_with("ddns-"),
-                ),
-                Field::Set(name, v) => (lossy(name), Value::Text(lossy(v)), false),
-                Field::Agent(name, v) => (
-                    Cow::Owned(format!("agent.{}", lossy(name))),
-                    Value::Text(lossy(v)),
-                    true,
-                ),
-                Field::Flag(k) => (Cow::Borrowed(k), Value::True, true),
-            }
-        })
-    };
-    let own: Vec<Cow<'a, str>> = decoded()
-        .filter(|(_, _, own)| *own)
-        .map(|(k, _, _)| k)
-        .collect();
-    for (key, value, is_own) in decoded() {
+    own.clear();
+    own.extend(Fields::new(fields).filter_map(|f| own_key(&f)));
+    for f in Fields::new(fields) {
+        let is_own = own_key(&f).is_some();
+        let (key, value) = entry(f);
         if !is_own && own.contains(&key) {
             continue;
         }
@@ -318,6 +337,41 @@ fn lease_entries<'a>(fields: &'a [u8], out: &mut Vec<(Cow<'a, str>, Value<'a>)>)
             Some(slot) => slot.1 = value,
             None => out.push((key, value)),
         }
+    }
+}
+
+/// The key of one of the block's own fields; `None` for variables (`set`,
+/// and old-style `ddns-fwd-name "x";`, which is a variable like `set`).
+fn own_key<'a>(f: &Field<'a>) -> Option<Cow<'a, str>> {
+    match *f {
+        Field::Time(k, _) | Field::State(k, _) | Field::Flag(k) => Some(Cow::Borrowed(k)),
+        Field::Hardware(kind, _) => Some(hardware_key(kind)),
+        Field::Text(k, _) => (!k.starts_with("ddns-")).then_some(Cow::Borrowed(k)),
+        Field::Agent(name, _) => Some(Cow::Owned(format!("agent.{}", lossy(name)))),
+        Field::Set(..) => None,
+    }
+}
+
+fn hardware_key(kind: &[u8]) -> Cow<'static, str> {
+    match kind {
+        b"ethernet" => Cow::Borrowed("hardware-ethernet"),
+        _ => Cow::Owned(format!("hardware-{}", lossy(kind))),
+    }
+}
+
+/// The key and value of a field in the JSON.
+fn entry(f: Field<'_>) -> (Cow<'_, str>, Value<'_>) {
+    match f {
+        Field::Time(k, t) => (Cow::Borrowed(k), Value::Time(LeaseTimeText::new(t))),
+        Field::State(k, st) => (Cow::Borrowed(k), Value::Text(Cow::Borrowed(st.as_str()))),
+        Field::Hardware(kind, addr) => (hardware_key(kind), Value::Text(lossy(addr))),
+        Field::Text(k, v) => (Cow::Borrowed(k), Value::Text(lossy(v))),
+        Field::Set(name, v) => (lossy(name), Value::Text(lossy(v))),
+        Field::Agent(name, v) => (
+            Cow::Owned(format!("agent.{}", lossy(name))),
+            Value::Text(lossy(v)),
+        ),
+        Field::Flag(k) => (Cow::Borrowed(k), Value::True),
     }
 }
 
@@ -330,11 +384,12 @@ mod tests {
     fn entries(w: &FieldWriter) -> Vec<(String, String)> {
         let buf = w.as_bytes().to_vec();
         let mut out = Vec::new();
-        lease_entries(&buf, &mut out);
+        lease_entries(&buf, &mut Vec::new(), &mut out);
         out.into_iter()
             .map(|(k, v)| {
                 let v = match v {
                     Value::Text(t) => t.into_owned(),
+                    Value::Time(t) => t.as_str().to_string(),
                     Value::True => "true".into(),
                 };
                 (k.into_owned(), v)
@@ -378,5 +433,30 @@ mod tests {
                 ("agent.remote-id".to_string(), "0:1:2".to_string()),
             ]
         );
+    }
+
+    #[test]
+    fn address_text_is_the_dotted_quad() {
+        for addr in [
+            0u32,
+            1,
+            9,
+            10,
+            99,
+            100,
+            255,
+            256,
+            0x0a00_6409,
+            0x010a_6400,
+            u32::MAX,
+        ]
+        .into_iter()
+        .chain((0..2000u32).map(|i| i.wrapping_mul(2_654_435_761)))
+        {
+            assert_eq!(
+                Ipv4Text::new(addr).as_str(),
+                std::net::Ipv4Addr::from(addr).to_string()
+            );
+        }
     }
 }
