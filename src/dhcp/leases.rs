@@ -331,10 +331,12 @@ pub struct LeaseParser {
     fast_path: bool,
     /// Buffers and memory of the fast path.
     scratch: super::lease_fast::Scratch,
-    /// Summary blocks read by the fast path, inserted in batches: a run
-    /// of independent inserts lets the processor wait for several cache
-    /// misses of the (large, randomly accessed) table at once.
-    pending: Vec<(u32, Lease)>,
+    /// Blocks read by the fast path, inserted in batches: a run of
+    /// independent inserts lets the processor wait for several cache
+    /// misses of the (large, randomly accessed) tables at once. With each
+    /// the span of its encoded fields in `pending_fields` (full detail).
+    pending: Vec<(u32, Lease, std::ops::Range<usize>)>,
+    pending_fields: Vec<u8>,
 }
 
 impl LeaseParser {
@@ -351,6 +353,7 @@ impl LeaseParser {
             fast_path: true,
             scratch: super::lease_fast::Scratch::default(),
             pending: Vec::with_capacity(PENDING_INSERTS),
+            pending_fields: Vec::new(),
         }
     }
 
@@ -436,14 +439,16 @@ impl LeaseParser {
                         r.iter().take_while(|b| b.is_ascii_whitespace()).count()
                     });
                 if let Some((addr, block, end)) = self.try_fast(buf, at) {
+                    let start = self.pending_fields.len();
                     if self.detail == Detail::Full {
-                        self.db.insert(addr, block, Some(self.writer.as_bytes()));
-                    } else {
-                        self.pending
-                            .push((addr, Lease::new(block.state, block.ends)));
-                        if self.pending.len() == PENDING_INSERTS {
-                            self.insert_pending();
-                        }
+                        self.pending_fields
+                            .extend_from_slice(self.writer.as_bytes());
+                    }
+                    let fields = start..self.pending_fields.len();
+                    self.pending
+                        .push((addr, Lease::new(block.state, block.ends), fields));
+                    if self.pending.len() == PENDING_INSERTS {
+                        self.insert_pending();
                     }
                     pos = end;
                     continue;
@@ -505,10 +510,18 @@ impl LeaseParser {
 
     /// Applies the blocks read by the fast path but not inserted yet.
     fn insert_pending(&mut self) {
-        for (addr, lease) in self.pending.drain(..) {
-            self.db.leases.insert(addr, lease);
-            self.db.lease_blocks += 1;
+        for (addr, lease, _) in &self.pending {
+            self.db.leases.insert(*addr, *lease);
         }
+        if self.detail == Detail::Full {
+            for (addr, _, fields) in &self.pending {
+                let bytes = self.pending_fields.get(fields.clone()).unwrap_or_default();
+                self.db.fields.insert(*addr, bytes);
+            }
+        }
+        self.db.lease_blocks += self.pending.len() as u64;
+        self.pending.clear();
+        self.pending_fields.clear();
     }
 
     /// The canonical fast path for a block starting at `at`, if it is one.
