@@ -691,43 +691,22 @@ lease 10.0.0.4 { ends epoch 200; binding state free; }
         assert_eq!(late.subnets[0].ips.expired, 3);
     }
 
-    #[test]
-    fn attribution_in_shares_equals_one_pass() {
-        let mut d = Diagnostics::new();
-        let conf = parse_bytes(
+    /// Three subnets, one nested in another, with ranges.
+    fn three_subnets(d: &mut Diagnostics) -> Conf {
+        parse_bytes(
             "t.conf",
             b"subnet 10.0.0.0 netmask 255.255.0.0 { range 10.0.0.1 10.0.3.200; }
               subnet 10.0.2.0 netmask 255.255.255.0 { range 10.0.2.10 10.0.2.90; }
               subnet 10.1.0.0 netmask 255.255.255.128 { range 10.1.0.5 10.1.0.100; }",
-            &mut d,
-        );
-        let states = [
-            "active",
-            "free",
-            "expired",
-            "released",
-            "abandoned",
-            "backup",
-            "reset",
-        ];
-        let mut text = String::new();
-        for i in 0..3000u32 {
-            let (net, host) = if i % 3 == 0 {
-                (1, i % 130)
-            } else {
-                (0, i % 1100)
-            };
-            let state = states
-                .get(i as usize % states.len())
-                .copied()
-                .unwrap_or("free");
-            text.push_str(&format!(
-                "lease 10.{net}.{}.{} {{ binding state {state}; ends epoch {}; }}\n",
-                host / 256,
-                host % 256,
-                1000 + i * 7 % 500
-            ));
-        }
+            d,
+        )
+    }
+
+    #[test]
+    fn attribution_in_shares_equals_one_pass() {
+        let mut d = Diagnostics::new();
+        let conf = three_subnets(&mut d);
+        let text = some_leases(7, 3000);
         let (db, _) = parse_all("t.leases", text.as_bytes(), Detail::Full, &mut d);
         for shape in [Shape::Full, Shape::Summary] {
             let one = build_in_shares(&conf, &db, 1200, shape, 1);
@@ -788,13 +767,7 @@ lease 10.0.0.4 { ends epoch 200; binding state free; }
     #[test]
     fn updating_with_appended_changes_equals_rebuilding() {
         let mut d = Diagnostics::new();
-        let conf = parse_bytes(
-            "t.conf",
-            b"subnet 10.0.0.0 netmask 255.255.0.0 { range 10.0.0.1 10.0.3.200; }
-              subnet 10.0.2.0 netmask 255.255.255.0 { range 10.0.2.10 10.0.2.90; }
-              subnet 10.1.0.0 netmask 255.255.255.128 { range 10.1.0.5 10.1.0.100; }",
-            &mut d,
-        );
+        let conf = three_subnets(&mut d);
         let mut updated = 0;
         for seed in 0..40u32 {
             let (mut db, _) = parse_all(
