@@ -75,13 +75,16 @@ impl<'a> Bytes<'a> {
         (self.p > start).then_some(v)
     }
 
-    /// A run of bytes satisfying `f` (at least one).
-    fn run(&mut self, f: impl Fn(u8) -> bool) -> Option<&'a [u8]> {
-        let start = self.p;
-        while self.peek().is_some_and(&f) {
-            self.p += 1;
-        }
-        (self.p > start).then(|| self.b.get(start..self.p).unwrap_or_default())
+    /// A run of bytes of the character class `class` (at least one).
+    fn run(&mut self, class: u8) -> Option<&'a [u8]> {
+        let rest = self.b.get(self.p..).unwrap_or_default();
+        let n = rest
+            .iter()
+            .position(|&c| !is(class, c))
+            .unwrap_or(rest.len());
+        let run = rest.get(..n).filter(|r| !r.is_empty())?;
+        self.p += n;
+        Some(run)
     }
 
     /// `;` and the end of the line.
@@ -152,7 +155,7 @@ impl<'a> Bytes<'a> {
         }
         octets.clear();
         loop {
-            let run = self.run(|c| c.is_ascii_hexdigit())?;
+            let run = self.run(HEX)?;
             if run.len() > 2 {
                 return None;
             }
@@ -182,19 +185,67 @@ impl<'a> Bytes<'a> {
         if self.peek() == Some(b'"') {
             return self.string();
         }
-        let v = self.run(|c| {
-            c.is_ascii_alphanumeric() || matches!(c, b'%' | b'.' | b':' | b'-' | b'_' | b'+')
-        })?;
+        let v = self.run(VALUE)?;
         (v.len() <= MAX_TOKEN_LEN).then_some(v)
     }
 }
 
 fn is_lower_hex(c: &u8) -> bool {
-    matches!(c, b'0'..=b'9' | b'a'..=b'f')
+    is(LOWER_HEX, *c)
 }
 
-fn is_word(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || c == b'-' || c == b'_'
+// Character classes of the patterns, one bit each, looked up in a table
+// (one load per byte instead of a chain of comparisons).
+/// `a-z A-Z 0-9 - _`: a `set` variable's name.
+const WORD: u8 = 1;
+/// `a-z 0-9 - _`: a hardware type, an agent option's name.
+const NAME: u8 = 2;
+/// `a-z A-Z 0-9 % . : - _ +`: an unquoted value the lexer reads as one
+/// run of adjacent tokens.
+const VALUE: u8 = 4;
+/// `a-z`: a binding state.
+const LOWER: u8 = 8;
+/// `0-9 a-f A-F`.
+const HEX: u8 = 16;
+/// `0-9 a-f`: hex as dhcpd writes it.
+const LOWER_HEX: u8 = 32;
+
+const CLASSES: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        let lower = b.is_ascii_lowercase();
+        let digit = b.is_ascii_digit();
+        let alnum = b.is_ascii_alphanumeric();
+        let mut class = 0;
+        if alnum || b == b'-' || b == b'_' {
+            class |= WORD;
+        }
+        if lower || digit || b == b'-' || b == b'_' {
+            class |= NAME;
+        }
+        if alnum || matches!(b, b'%' | b'.' | b':' | b'-' | b'_' | b'+') {
+            class |= VALUE;
+        }
+        if lower {
+            class |= LOWER;
+        }
+        if b.is_ascii_hexdigit() {
+            class |= HEX;
+        }
+        if digit || matches!(b, b'a'..=b'f') {
+            class |= LOWER_HEX;
+        }
+        t[c] = class;
+        c += 1;
+    }
+    t
+};
+
+/// Whether byte `c` is in `class` (a `u8` always indexes the table).
+fn is(class: u8, c: u8) -> bool {
+    CLASSES[usize::from(c)] & class != 0
 }
 
 /// Reads the canonical block starting at `buf[start..]` (which begins with
@@ -252,9 +303,7 @@ pub fn canonical_lease(
                 state(&mut b, "rewind-binding-state", full, writer, &mut lease)?
             }
             b'h' if b.eat(b"hardware ") => {
-                let kind = b.run(|c| {
-                    c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-' || c == b'_'
-                })?;
+                let kind = b.run(NAME)?;
                 if !b.eat_byte(b' ') {
                     return None;
                 }
@@ -280,7 +329,7 @@ pub fn canonical_lease(
                 }
             }
             b's' if b.eat(b"set ") => {
-                let name = b.run(is_word)?;
+                let name = b.run(WORD)?;
                 if !b.eat(b" = ") {
                     return None;
                 }
@@ -302,9 +351,7 @@ pub fn canonical_lease(
                 }
             }
             b'o' if b.eat(b"option agent.") => {
-                let name = b.run(|c| {
-                    c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-' || c == b'_'
-                })?;
+                let name = b.run(NAME)?;
                 if !b.eat_byte(b' ') {
                     return None;
                 }
@@ -421,7 +468,7 @@ fn state(
     writer: &mut FieldWriter,
     lease: &mut BlockState,
 ) -> Option<()> {
-    let word = b.run(|c| c.is_ascii_lowercase())?;
+    let word = b.run(LOWER)?;
     let s = BindingState::parse(word)?;
     b.end_of_field()?;
     if key == "binding-state" {
@@ -431,4 +478,32 @@ fn state(
         writer.state(key, s);
     }
     Some(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn character_classes_are_the_predicates_they_replace() {
+        for b in 0..=255u8 {
+            let lower = b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_';
+            assert_eq!(
+                is(WORD, b),
+                b.is_ascii_alphanumeric() || b == b'-' || b == b'_'
+            );
+            assert_eq!(is(NAME, b), lower, "{b}");
+            assert_eq!(
+                is(VALUE, b),
+                b.is_ascii_alphanumeric() || b"%.:-_+".contains(&b),
+                "{b}"
+            );
+            assert_eq!(is(LOWER, b), b.is_ascii_lowercase(), "{b}");
+            assert_eq!(is(HEX, b), b.is_ascii_hexdigit(), "{b}");
+            assert_eq!(
+                is(LOWER_HEX, b),
+                b.is_ascii_digit() || (b'a'..=b'f').contains(&b)
+            );
+        }
+    }
 }
