@@ -469,7 +469,7 @@ fn state(
     lease: &mut BlockState,
 ) -> Option<()> {
     let word = b.run(LOWER)?;
-    let s = BindingState::parse(word)?;
+    let s = BindingState::from_lowercase(word)?;
     b.end_of_field()?;
     if key == "binding-state" {
         lease.state = Some(s);

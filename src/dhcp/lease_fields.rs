@@ -31,7 +31,27 @@ pub enum BindingState {
 }
 
 impl BindingState {
+    /// A state word as dhcpd writes it (lower case); see [`BindingState::parse`].
+    pub fn from_lowercase(word: &[u8]) -> Option<BindingState> {
+        Some(match word {
+            b"free" => BindingState::Free,
+            b"active" => BindingState::Active,
+            b"expired" => BindingState::Expired,
+            b"released" => BindingState::Released,
+            b"abandoned" => BindingState::Abandoned,
+            b"reset" => BindingState::Reset,
+            b"backup" => BindingState::Backup,
+            b"bootp" => BindingState::Bootp,
+            b"reserved" => BindingState::Reserved,
+            _ => return None,
+        })
+    }
+
+    /// A state word in any case.
     pub fn parse(word: &[u8]) -> Option<BindingState> {
+        if let Some(s) = BindingState::from_lowercase(word) {
+            return Some(s);
+        }
         const ALL: [(&str, BindingState); 9] = [
             ("free", BindingState::Free),
             ("active", BindingState::Active),
@@ -336,6 +356,21 @@ impl<'a> Iterator for Fields<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn state_words_in_lower_and_any_case() {
+        for code in 0..9u8 {
+            let state = BindingState::from_code(code).unwrap();
+            let word = state.as_str();
+            assert_eq!(BindingState::from_lowercase(word.as_bytes()), Some(state));
+            assert_eq!(BindingState::parse(word.as_bytes()), Some(state));
+            let upper = word.to_ascii_uppercase();
+            assert_eq!(BindingState::from_lowercase(upper.as_bytes()), None);
+            assert_eq!(BindingState::parse(upper.as_bytes()), Some(state));
+        }
+        assert_eq!(BindingState::from_code(9), None);
+        assert_eq!(BindingState::parse(b"activ"), None);
+    }
 
     #[test]
     fn round_trip_every_kind() {
