@@ -50,7 +50,7 @@ impl Paths {
 /// A rendered response body and its entity tag.
 #[derive(Clone, Debug)]
 pub struct Rendered {
-    pub body: Arc<[u8]>,
+    pub body: Arc<Vec<u8>>,
     pub etag: String,
 }
 
@@ -69,7 +69,7 @@ pub struct Generation {
     /// `[summary][pretty]`
     rendered: [[OnceLock<Rendered>; 2]; 2],
     /// Rendered `/metrics` body, built by [`crate::metrics`].
-    pub metrics: OnceLock<Arc<[u8]>>,
+    pub metrics: OnceLock<Arc<Vec<u8>>>,
     /// The report was updated from the previous generation's with the
     /// appended changes, not built from the whole database.
     pub report_updated: bool,

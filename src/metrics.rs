@@ -237,7 +237,7 @@ pub fn render_generation(g: &Generation) -> String {
 }
 
 /// The whole exposition for a scrape.
-pub fn render(app: &App, g: Option<&Generation>) -> Arc<[u8]> {
+pub fn render(app: &App, g: Option<&Generation>) -> Arc<Vec<u8>> {
     let mut out: Vec<u8> = Vec::with_capacity(4096);
     if let Some(g) = g {
         let part = g

@@ -1,5 +1,5 @@
 //! Responses: status, a few headers, and a body shared with the cache
-//! (`Arc<[u8]>`), serialized as an HTTP/1.1 head plus the body.
+//! (`Arc<Vec<u8>>`), serialized as an HTTP/1.1 head plus the body.
 
 use std::sync::Arc;
 
@@ -10,7 +10,7 @@ pub const PROMETHEUS: &str = "text/plain; version=0.0.4; charset=utf-8";
 pub struct Response {
     pub status: u16,
     pub content_type: &'static str,
-    pub body: Arc<[u8]>,
+    pub body: Arc<Vec<u8>>,
     pub etag: Option<String>,
     /// Send `Allow: GET, HEAD` (405 answers).
     pub allow: bool,
@@ -19,7 +19,7 @@ pub struct Response {
 }
 
 impl Response {
-    pub fn new(status: u16, content_type: &'static str, body: Arc<[u8]>) -> Response {
+    pub fn new(status: u16, content_type: &'static str, body: Arc<Vec<u8>>) -> Response {
         Response {
             status,
             content_type,
@@ -39,7 +39,7 @@ impl Response {
     }
 
     pub fn not_modified(etag: String) -> Response {
-        let mut r = Response::new(304, JSON, Arc::from(&b""[..]));
+        let mut r = Response::new(304, JSON, Arc::new(Vec::new()));
         r.etag = Some(etag);
         r
     }

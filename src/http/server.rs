@@ -108,7 +108,7 @@ struct Conn {
     phase: Phase,
     inbuf: Vec<u8>,
     head_out: Vec<u8>,
-    body_out: Option<Arc<[u8]>>,
+    body_out: Option<Arc<Vec<u8>>>,
     written: usize,
     deadline: Instant,
     /// When the current head started (first byte), for its deadline.

@@ -75,14 +75,34 @@ pub fn write_value<W: Write, T: Serialize + ?Sized>(
 }
 
 pub fn to_vec<T: Serialize + ?Sized>(value: &T, style: Style) -> Vec<u8> {
-    let mut v = Vec::new();
+    to_vec_sized(value, style, 0)
+}
+
+/// [`to_vec`] into a buffer of `capacity` bytes to start with.
+fn to_vec_sized<T: Serialize + ?Sized>(value: &T, style: Style, capacity: usize) -> Vec<u8> {
+    let mut v = Vec::with_capacity(capacity);
     // Writing to a Vec cannot fail, and our types always serialize.
     let _ = write_value(&mut v, value, style);
     v
 }
 
+/// The whole `/subnets` body. The buffer is sized from the data up front
+/// (a full body of a large lease file is hundreds of megabytes: growing
+/// it by doubling would copy it several times and, at the last doubling,
+/// hold it twice), then trimmed, which for a buffer that large moves no
+/// bytes.
 pub fn render_all(src: Sources<'_>, style: Style) -> Vec<u8> {
-    to_vec(&All { src, style }, style)
+    let per_subnet = if style.pretty { 1024 } else { 512 };
+    let mut estimate = src.report.subnets.len() * per_subnet;
+    if !style.summary {
+        let per_lease = if style.pretty { 768 } else { 512 };
+        let listed: usize = src.report.subnets.iter().map(|s| s.leases.len()).sum();
+        let placed: usize = src.report.subnets.iter().map(|s| s.statics.len()).sum();
+        estimate += listed * per_lease + placed * 160;
+    }
+    let mut body = to_vec_sized(&All { src, style }, style, estimate);
+    body.shrink_to_fit();
+    body
 }
 
 pub fn render_subnet(src: Sources<'_>, subnet: &SubnetReport, style: Style) -> Vec<u8> {
