@@ -89,14 +89,10 @@ pub fn from_civil(year: i64, month: u32, day: u32, h: u32, m: u32, s: u32) -> Op
     Some(days_from_civil(year, month, day) * 86_400 + i64::from(h * 3600 + m * 60 + s))
 }
 
-/// Formats as dhcpd does: `W YYYY/MM/DD HH:MM:SS` (W = 0 for Sunday), UTC.
-pub fn format_lease_time(t: LeaseTime) -> String {
-    LeaseTimeText::new(t).as_str().to_string()
-}
-
-/// [`format_lease_time`] into a fixed buffer: rendering a million leases
-/// formats several million times, which through `format!` cost more than
-/// the rest of the rendering.
+/// A lease time as dhcpd writes it, `W YYYY/MM/DD HH:MM:SS` (W = 0 for
+/// Sunday, UTC) or `never`, formatted into a fixed buffer: rendering a
+/// million leases formats several million times, which through `format!`
+/// cost more than the rest of the rendering.
 #[derive(Clone, Copy, Debug)]
 pub struct LeaseTimeText {
     bytes: [u8; 21],
@@ -407,11 +403,14 @@ mod tests {
     #[test]
     fn formats_like_dhcpd() {
         assert_eq!(
-            format_lease_time(LeaseTime::At(1_795_659_545)),
+            LeaseTimeText::new(LeaseTime::At(1_795_659_545)).as_str(),
             "4 2026/11/26 02:19:05"
         );
-        assert_eq!(format_lease_time(LeaseTime::At(0)), "4 1970/01/01 00:00:00");
-        assert_eq!(format_lease_time(LeaseTime::Never), "never");
+        assert_eq!(
+            LeaseTimeText::new(LeaseTime::At(0)).as_str(),
+            "4 1970/01/01 00:00:00"
+        );
+        assert_eq!(LeaseTimeText::new(LeaseTime::Never).as_str(), "never");
         assert_eq!(format_rfc3339(1_795_659_545), "2026-11-26T02:19:05Z");
         assert_eq!(
             format_http_date(1_795_659_545),
@@ -434,9 +433,9 @@ mod tests {
         );
         // The weekday is ignored; the offset is added (10:00 -3600 = 09:00).
         let t = read("3 2026/11/25 10:00:00 -3600;").unwrap();
-        assert_eq!(format_lease_time(t), "3 2026/11/25 09:00:00");
+        assert_eq!(LeaseTimeText::new(t).as_str(), "3 2026/11/25 09:00:00");
         let t = read("0 2027/01/01 00:00:00 3600;").unwrap();
-        assert_eq!(format_lease_time(t), "5 2027/01/01 01:00:00");
+        assert_eq!(LeaseTimeText::new(t).as_str(), "5 2027/01/01 01:00:00");
         assert_eq!(read("0 2040/01/01 00:00:00;"), Ok(LeaseTime::Never));
         assert_eq!(
             read("4 126/11/26 02:19:05;"),
@@ -497,7 +496,10 @@ mod tests {
             secs += 9_999_991;
         }
         for secs in [0, 59, 86_399, 951_782_400, 1_715_774_400, MAX_SECONDS] {
-            assert_eq!(format_lease_time(LeaseTime::At(secs)), oracle(secs));
+            assert_eq!(
+                LeaseTimeText::new(LeaseTime::At(secs)).as_str(),
+                oracle(secs)
+            );
         }
         assert_eq!(LeaseTimeText::new(LeaseTime::Never).as_str(), "never");
     }

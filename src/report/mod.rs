@@ -725,16 +725,10 @@ lease 10.0.0.4 { ends epoch 200; binding state free; }
     /// Lease text: `count` blocks from `seed`, over three subnets, in and
     /// out of ranges, in every state, with ends around 1000-1600.
     fn some_leases(seed: u32, count: u32) -> String {
-        let states = [
-            "active",
-            "free",
-            "expired",
-            "released",
-            "abandoned",
-            "backup",
-            "reset",
-            "bootp",
-        ];
+        let states: Vec<&str> = (0..=u8::MAX)
+            .map_while(BindingState::from_code)
+            .map(BindingState::as_str)
+            .collect();
         let mut text = String::new();
         let mut x = seed;
         for _ in 0..count {
