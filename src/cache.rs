@@ -22,12 +22,14 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
+use crate::clock::unix_now;
 use crate::config::Config;
-use crate::dhcp::leases::{Appended, Detail, LeaseChange, LeaseDb, LeaseParser};
+use crate::dhcp::Detail;
+use crate::dhcp::leases::{Appended, LeaseChange, LeaseDb, LeaseParser};
 use crate::diag::Diagnostics;
 use crate::inputs::{self, ConfData, FileStamp, Identity, InputError};
 use crate::report::json::{self, Sources, Style};
-use crate::report::{self, Report, Shape};
+use crate::report::{self, Report};
 
 /// The files a cache reads, from the configuration.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -110,13 +112,14 @@ impl ReadKind {
 impl Generation {
     /// The `/subnets` body in a style, rendered once per generation.
     pub fn render(&self, style: Style) -> Rendered {
-        let slot = &self.rendered[usize::from(style.summary)][usize::from(style.pretty)];
+        let slot =
+            &self.rendered[usize::from(style.detail == Detail::Summary)][usize::from(style.pretty)];
         slot.get_or_init(|| Rendered {
             body: json::render_all(self.sources(), style).into(),
             etag: format!(
                 "\"g{}-{}{}\"",
                 self.id,
-                u8::from(style.summary),
+                u8::from(style.detail == Detail::Summary),
                 u8::from(style.pretty)
             ),
         })
@@ -131,7 +134,7 @@ impl Generation {
             etag: format!(
                 "\"g{}-{}{}-s{index}\"",
                 self.id,
-                u8::from(style.summary),
+                u8::from(style.detail == Detail::Summary),
                 u8::from(style.pretty)
             ),
         })
@@ -175,12 +178,6 @@ pub enum TailChange {
     Unchanged,
     Appended,
     Reloaded,
-}
-
-fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
 }
 
 fn io_error(path: &Path, e: impl std::fmt::Display) -> InputError {
@@ -591,10 +588,10 @@ impl Cache {
         diagnostics.extend(tail.diagnostics().clone());
         diagnostics.extend(report::placement_diagnostics(&conf.conf, &db));
         let updated = base
-            .filter(|(r, _)| r.shape == Shape::Full)
+            .filter(|(r, _)| r.detail == Detail::Full)
             .and_then(|(r, changes)| report::update(r, &conf.conf, changes, now).ok());
         let report_updated = updated.is_some();
-        let report = updated.unwrap_or_else(|| report::build(&conf.conf, &db, now, Shape::Full));
+        let report = updated.unwrap_or_else(|| report::build(&conf.conf, &db, now, Detail::Full));
         let id = *next_id;
         *next_id += 1;
         Arc::new(Generation {

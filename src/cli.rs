@@ -9,15 +9,15 @@ use std::ffi::OsString;
 use std::io::{self, Write};
 use std::path::PathBuf;
 
+use crate::VERSION;
+use crate::cidr::normalize_cidr;
+use crate::clock::{format_rfc3339, now_or_clock, parse_now};
 use crate::config::{self, Config};
-use crate::dhcp::leases::Detail;
-use crate::dhcp::time::{format_rfc3339, parse_now};
+use crate::dhcp::Detail;
 use crate::diag::{Diagnostics, Severity};
 use crate::inputs::{self, ConfData, LeaseData};
 use crate::report::json::{self, Sources, Style};
-use crate::report::{self, Report, Shape};
-
-pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+use crate::report::{self, Report};
 
 pub const USAGE: &str = "\
 dhcpstats: ISC dhcpd subnets, pools, reservations and leases as JSON
@@ -128,38 +128,6 @@ pub fn parse_args<I: IntoIterator<Item = OsString>>(args: I) -> Result<Parsed, S
     Ok(Parsed::Run(a))
 }
 
-/// `10.0.0.0/24` in canonical form (leading zeros and spaces removed);
-/// also accepts `10.0.0.0%2F24` as written in URLs.
-pub fn normalize_cidr(s: &str) -> Result<String, String> {
-    let s = s.trim();
-    let bad = || format!("'{s}' is not a subnet in CIDR form (10.0.0.0/24)");
-    let (addr, len) = s
-        .split_once('/')
-        .or_else(|| s.split_once("%2F"))
-        .or_else(|| s.split_once("%2f"))
-        .ok_or_else(bad)?;
-    let mut octets = [0u8; 4];
-    let mut parts = addr.split('.');
-    for o in &mut octets {
-        let part = parts.next().ok_or_else(bad)?;
-        if part.is_empty() || part.len() > 3 || !part.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(bad());
-        }
-        *o = part.parse().map_err(|_| bad())?;
-    }
-    if parts.next().is_some() {
-        return Err(bad());
-    }
-    if len.is_empty() || len.len() > 2 || !len.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(bad());
-    }
-    let len: u8 = len.parse().map_err(|_| bad())?;
-    if len > 32 {
-        return Err(bad());
-    }
-    Ok(format!("{}/{len}", std::net::Ipv4Addr::from(octets)))
-}
-
 /// The whole program: returns the process exit code.
 pub fn main_with_args<I: IntoIterator<Item = OsString>>(args: I) -> i32 {
     let args = match parse_args(args) {
@@ -199,14 +167,6 @@ pub fn main_with_args<I: IntoIterator<Item = OsString>>(args: I) -> i32 {
     }
 }
 
-pub fn now_or_clock(now: Option<i64>) -> i64 {
-    now.unwrap_or_else(|| {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs() as i64)
-    })
-}
-
 /// `dhcpstats dump`: prints the JSON; 0 on success, 2 if an input cannot
 /// be read or the requested subnet does not exist.
 pub fn dump(config: &Config, args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
@@ -223,15 +183,10 @@ pub fn dump(config: &Config, args: &Args, out: &mut dyn Write, err: &mut dyn Wri
             return 2;
         }
     };
-    let shape = if args.summary {
-        Shape::Summary
-    } else {
-        Shape::Full
-    };
-    let report = report::build(&conf.conf, &leases.db, now, shape);
+    let report = report::build(&conf.conf, &leases.db, now, detail);
     let style = Style {
         pretty: args.pretty || config.debug,
-        summary: args.summary,
+        detail,
     };
     let src = Sources {
         report: &report,
@@ -336,7 +291,7 @@ pub fn check(config: &Config, now: Option<i64>, out: &mut dyn Write) -> i32 {
     }
     if let (Some(c), Some(l)) = (&conf, &leases) {
         diags.extend(report::placement_diagnostics(&c.conf, &l.db));
-        report = report::build(&c.conf, &l.db, now, Shape::Summary);
+        report = report::build(&c.conf, &l.db, now, Detail::Summary);
     }
     let mut lines = Vec::new();
     for d in diags.items() {
@@ -416,14 +371,5 @@ mod tests {
         assert!(parse(&["check", "--summary"]).is_err());
         assert!(parse(&["dump", "--now", "tomorrow"]).is_err());
         assert!(parse(&["dump", "--bogus"]).is_err());
-    }
-
-    #[test]
-    fn cidr_normalisation() {
-        assert_eq!(normalize_cidr("10.0.0.0/24"), Ok("10.0.0.0/24".into()));
-        assert_eq!(normalize_cidr("010.000.0.0/8"), Ok("10.0.0.0/8".into()));
-        assert!(normalize_cidr("10.0.0/24").is_err());
-        assert!(normalize_cidr("10.0.0.0/33").is_err());
-        assert!(normalize_cidr("10.0.0.256/24").is_err());
     }
 }

@@ -4,7 +4,9 @@
 #![forbid(unsafe_code)]
 
 pub mod cache;
+pub mod cidr;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod dhcp;
 pub mod diag;
@@ -13,3 +15,6 @@ pub mod inputs;
 pub mod log;
 pub mod metrics;
 pub mod report;
+
+/// The version of this build (`--version`, `/status`, `/metrics`).
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

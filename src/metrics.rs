@@ -13,7 +13,6 @@ use std::sync::Arc;
 
 use crate::cache::Generation;
 use crate::diag::Severity;
-use crate::http::App;
 use crate::report::Counts;
 
 /// Escapes a label value: backslash, double quote and newline.
@@ -236,8 +235,18 @@ pub fn render_generation(g: &Generation) -> String {
     out
 }
 
+/// What the server process adds to each scrape: facts that change
+/// between scrapes of the same generation.
+#[derive(Clone, Debug, Default)]
+pub struct Process {
+    /// The last read of the files worked (and there is data).
+    pub last_read_ok: bool,
+    /// (HTTP status, answers) for every status answered so far.
+    pub requests: Vec<(u16, u64)>,
+}
+
 /// The whole exposition for a scrape.
-pub fn render(app: &App, g: Option<&Generation>) -> Arc<Vec<u8>> {
+pub fn render(g: Option<&Generation>, process: &Process) -> Arc<Vec<u8>> {
     let mut out: Vec<u8> = Vec::with_capacity(4096);
     if let Some(g) = g {
         let part = g
@@ -246,7 +255,7 @@ pub fn render(app: &App, g: Option<&Generation>) -> Arc<Vec<u8>> {
         out.extend_from_slice(part);
     }
     let mut tail = String::new();
-    let ok = app.cache.read_state().error.is_none() && g.is_some();
+    let ok = process.last_read_ok && g.is_some();
     family(
         &mut tail,
         "dhcpstats_last_parse_success",
@@ -263,7 +272,7 @@ pub fn render(app: &App, g: Option<&Generation>) -> Arc<Vec<u8>> {
     let _ = writeln!(
         tail,
         "dhcpstats_build_info{{version=\"{}\"}} 1",
-        escape_label(crate::cli::VERSION)
+        escape_label(crate::VERSION)
     );
     family(
         &mut tail,
@@ -271,7 +280,7 @@ pub fn render(app: &App, g: Option<&Generation>) -> Arc<Vec<u8>> {
         "counter",
         "HTTP requests answered, by status code.",
     );
-    for (code, n) in app.request_counts() {
+    for (code, n) in &process.requests {
         let _ = writeln!(tail, "dhcpstats_requests_total{{code=\"{code}\"}} {n}");
     }
     out.extend_from_slice(tail.as_bytes());

@@ -7,7 +7,7 @@ use dhcpstats::dhcp::conf::parse_bytes;
 use dhcpstats::dhcp::leases::{Detail, parse_all};
 use dhcpstats::diag::Diagnostics;
 use dhcpstats::report::json::{Sources, Style, render_all};
-use dhcpstats::report::{Shape, build, update};
+use dhcpstats::report::{build, update};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -17,10 +17,10 @@ fuzz_target!(|data: &[u8]| {
     let conf = parse_bytes("f.conf", conf_bytes, &mut d);
     let lease_bytes = lease_bytes.get(1..).unwrap_or_default();
     let (db, _) = parse_all("f.leases", lease_bytes, Detail::Full, &mut d);
-    let report = build(&conf, &db, 1_800_000_000, Shape::Full);
+    let report = build(&conf, &db, 1_800_000_000, Detail::Full);
 
-    for summary in [false, true] {
-        let out = render_all(Sources { report: &report, conf: &conf, db: &db }, Style { pretty: false, summary });
+    for detail in [Detail::Full, Detail::Summary] {
+        let out = render_all(Sources { report: &report, conf: &conf, db: &db }, Style { pretty: false, detail });
         let v: serde_json::Value = serde_json::from_slice(&out).expect("valid JSON");
         for (k, s) in v.as_object().expect("an object") {
             let (net, len) = k.split_once('/').expect("a CIDR key");
@@ -40,10 +40,10 @@ fuzz_target!(|data: &[u8]| {
     let (first, rest) = lease_bytes.split_at(middle);
     let (mut before, _) = parse_all("a", first, Detail::Full, &mut d);
     let (appended, _) = parse_all("b", rest, Detail::Full, &mut d);
-    let old = build(&conf, &before, 1_700_000_000, Shape::Full);
+    let old = build(&conf, &before, 1_700_000_000, Detail::Full);
     let changes = before.merge_appended(appended);
     let later = 1_700_000_000 + i64::from(data.last().copied().unwrap_or(0)) * 1000;
-    let rebuilt = build(&conf, &before, later, Shape::Full);
+    let rebuilt = build(&conf, &before, later, Detail::Full);
     // Changed hosts change statics: the cache rebuilds then.
     if changes.hosts_changed {
         return;

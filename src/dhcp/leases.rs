@@ -38,14 +38,7 @@ use crate::diag::{Diagnostic, Diagnostics, Severity};
 /// Fast-path blocks inserted together (see `LeaseParser::pending`).
 const PENDING_INSERTS: usize = 32;
 
-/// How much of each lease to keep.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Detail {
-    /// Only what the counts need: binding state and `ends`.
-    Summary,
-    /// Every field, for the `leases` objects of the full report.
-    Full,
-}
+pub use super::Detail;
 
 /// A single block larger than this (8 MiB) is treated as corrupt: dhcpd
 /// writes blocks of a few hundred bytes, and the reader must be able to

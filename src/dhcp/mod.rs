@@ -11,3 +11,17 @@ pub mod leases;
 pub mod lexer;
 pub mod time;
 pub mod values;
+
+/// How much of the data to keep and show: the one knob behind `--summary`
+/// and `?summary`, from the lease reader (which fields it keeps) through
+/// the report (whether it lists leases) to the JSON (whether it writes
+/// `statics` and `leases`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Detail {
+    /// Counts only: binding state and `ends` of each lease; no `statics`
+    /// or `leases` in the answer.
+    #[default]
+    Summary,
+    /// Everything: every field of every lease, for the full report.
+    Full,
+}

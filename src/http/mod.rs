@@ -15,8 +15,8 @@ use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use crate::cache::{Cache, Paths};
+use crate::clock::format_http_date;
 use crate::config::{self, Config, Secret};
-use crate::dhcp::time::format_http_date;
 use crate::log;
 
 /// The settings a running server can change on SIGHUP.
@@ -139,7 +139,7 @@ pub fn serve(config: Config, now: Option<i64>) -> i32 {
     }
     log::info(&format!(
         "dhcpstats {} listening on http://{addr} ({} workers, configuration {})",
-        crate::cli::VERSION,
+        crate::VERSION,
         config.threads,
         config.path.display()
     ));

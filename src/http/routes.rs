@@ -8,8 +8,9 @@ use super::request::{Method, Request};
 use super::response::{JSON, PROMETHEUS, Response};
 use super::{App, Settings};
 use crate::cache::{Generation, NoData, Rendered};
-use crate::cli::normalize_cidr;
-use crate::dhcp::time::format_rfc3339;
+use crate::cidr::normalize_cidr;
+use crate::clock::format_rfc3339;
+use crate::dhcp::Detail;
 use crate::report::json::Style;
 
 /// Compares a presented key with the configured one in time that depends
@@ -149,13 +150,21 @@ pub fn answer(app: &App, req: &Request, place: Place) -> Option<Response> {
     };
     let style = Style {
         pretty: settings.debug || has_flag(query, "pretty"),
-        summary: has_flag(query, "summary"),
+        detail: if has_flag(query, "summary") {
+            Detail::Summary
+        } else {
+            Detail::Full
+        },
     };
     let response = match route {
         Route::Root => return Some(Response::message(200, "dhcpstats API")),
         Route::Status => return Some(status(app, data.ok(), style)),
         Route::Metrics => {
-            let body = crate::metrics::render(app, data.as_ref().ok().map(Arc::as_ref));
+            let process = crate::metrics::Process {
+                last_read_ok: app.cache.read_state().error.is_none(),
+                requests: app.request_counts(),
+            };
+            let body = crate::metrics::render(data.as_ref().ok().map(Arc::as_ref), &process);
             return Some(Response::new(200, PROMETHEUS, body));
         }
         Route::Subnets => with_data(data, |g| Ok(g.render(style))),
@@ -244,7 +253,7 @@ fn status(app: &App, data: Option<Arc<Generation>>, style: Style) -> Response {
         });
     }
     let body = serde_json::json!({
-        "version": crate::cli::VERSION,
+        "version": crate::VERSION,
         "uptime_seconds": app.uptime().as_secs(),
         "config_file": settings.config_path.display().to_string(),
         "stale": read.error.is_some() && generation.is_some(),

@@ -13,6 +13,7 @@ use serde::Serialize;
 use serde::ser::{SerializeMap, SerializeSeq, Serializer};
 
 use super::{Counts, Report, StaticEntry, SubnetReport};
+use crate::dhcp::Detail;
 use crate::dhcp::conf::{Conf, Subnet};
 use crate::dhcp::lease_fields::{Field, Fields};
 use crate::dhcp::leases::LeaseDb;
@@ -23,8 +24,9 @@ use crate::dhcp::time::LeaseTimeText;
 pub struct Style {
     /// 4-space indentation (`debug: true`, `?pretty`, `--pretty`).
     pub pretty: bool,
-    /// Without `statics` and `leases` (`?summary`, `--summary`).
-    pub summary: bool,
+    /// [`Detail::Summary`]: without `statics` and `leases` (`?summary`,
+    /// `--summary`).
+    pub detail: Detail,
 }
 
 /// The data a rendering needs.
@@ -94,7 +96,7 @@ fn to_vec_sized<T: Serialize + ?Sized>(value: &T, style: Style, capacity: usize)
 pub fn render_all(src: Sources<'_>, style: Style) -> Vec<u8> {
     let per_subnet = if style.pretty { 1024 } else { 512 };
     let mut estimate = src.report.subnets.len() * per_subnet;
-    if !style.summary {
+    if style.detail == Detail::Full {
         let per_lease = if style.pretty { 768 } else { 512 };
         let listed: usize = src.report.subnets.iter().map(|s| s.leases.len()).sum();
         let placed: usize = src.report.subnets.iter().map(|s| s.statics.len()).sum();
@@ -172,7 +174,7 @@ impl Serialize for SubnetJson<'_> {
         if let Some(v) = &o.ddns_domain_name {
             map.serialize_entry("ddns_domain_name", v)?;
         }
-        if !self.style.summary {
+        if self.style.detail == Detail::Full {
             map.serialize_entry("statics", &StaticsJson(&self.sr.statics))?;
             map.serialize_entry(
                 "leases",

@@ -13,6 +13,7 @@ pub mod json;
 use std::collections::HashMap;
 use std::net::Ipv4Addr;
 
+use crate::dhcp::Detail;
 use crate::dhcp::conf::{Conf, Host, Subnet};
 use crate::dhcp::lease_fields::BindingState;
 use crate::dhcp::leases::{AddrMap, HostEntry, Lease, LeaseChange, LeaseDb};
@@ -154,8 +155,8 @@ pub struct Report {
     pub valid_until: Option<i64>,
     /// The time the report was computed for.
     pub now: i64,
-    /// Whether the `leases` lists were built.
-    pub shape: Shape,
+    /// Whether the `leases` lists were built ([`Detail::Full`]).
+    pub detail: Detail,
 }
 
 impl Report {
@@ -357,23 +358,13 @@ pub fn placement_diagnostics(conf: &Conf, db: &LeaseDb) -> Diagnostics {
     diags
 }
 
-/// Which lists to build.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Shape {
-    /// Counts only: no `leases` lists (statics are always placed, they
-    /// are needed for the `static` count).
-    #[default]
-    Summary,
-    Full,
-}
-
 /// Builds the report for time `now`.
-pub fn build(conf: &Conf, db: &LeaseDb, now: i64, shape: Shape) -> Report {
-    build_in_shares(conf, db, now, shape, attribution_threads(db.leases.len()))
+pub fn build(conf: &Conf, db: &LeaseDb, now: i64, detail: Detail) -> Report {
+    build_in_shares(conf, db, now, detail, attribution_threads(db.leases.len()))
 }
 
 /// [`build`], attributing the leases on `shares` threads.
-fn build_in_shares(conf: &Conf, db: &LeaseDb, now: i64, shape: Shape, shares: u32) -> Report {
+fn build_in_shares(conf: &Conf, db: &LeaseDb, now: i64, detail: Detail, shares: u32) -> Report {
     let index = SubnetIndex::new(&conf.subnets);
     let ranges: Vec<Vec<(u32, u32)>> = conf.subnets.iter().map(merged_ranges).collect();
     let mut subnets: Vec<SubnetReport> = conf
@@ -395,22 +386,22 @@ fn build_in_shares(conf: &Conf, db: &LeaseDb, now: i64, shape: Shape, shares: u3
         .collect();
 
     let tallies: Vec<Tally> = if shares == 1 {
-        vec![tally(db, &index, &ranges, now, shape, 0, 1)]
+        vec![tally(db, &index, &ranges, now, detail, 0, 1)]
     } else {
         std::thread::scope(|scope| {
             let workers: Vec<_> = (1..shares)
                 .map(|share| {
                     let (index, ranges) = (&index, &ranges);
-                    scope.spawn(move || tally(db, index, ranges, now, shape, share, shares))
+                    scope.spawn(move || tally(db, index, ranges, now, detail, share, shares))
                 })
                 .collect();
-            let mut all = vec![tally(db, &index, &ranges, now, shape, 0, shares)];
+            let mut all = vec![tally(db, &index, &ranges, now, detail, 0, shares)];
             // A share whose thread panicked (a bug, not input) is counted
             // here instead, so the answer stays complete.
             for (share, w) in (1..shares).zip(workers) {
                 all.push(
                     w.join()
-                        .unwrap_or_else(|_| tally(db, &index, &ranges, now, shape, share, shares)),
+                        .unwrap_or_else(|_| tally(db, &index, &ranges, now, detail, share, shares)),
                 );
             }
             all
@@ -459,7 +450,7 @@ fn build_in_shares(conf: &Conf, db: &LeaseDb, now: i64, shape: Shape, shares: u3
         subnets,
         valid_until,
         now,
-        shape,
+        detail,
     }
 }
 
@@ -493,7 +484,7 @@ pub fn update(
         let (Some(sr), Some(subnet)) = (report.subnets.get_mut(si), conf.subnets.get(si)) else {
             continue;
         };
-        if report.shape == Shape::Full && c.before.is_none() {
+        if report.detail == Detail::Full && c.before.is_none() {
             if let Err(at) = sr.leases.binary_search(&c.addr) {
                 sr.leases.insert(at, c.addr);
             }
@@ -533,7 +524,7 @@ fn attribution_threads(leases: usize) -> u32 {
 struct Tally {
     /// Per subnet, in declaration order.
     counts: Vec<Counts>,
-    /// Per subnet, its addresses in this share (Full shape only).
+    /// Per subnet, its addresses in this share (Full detail only).
     leases: Vec<Vec<u32>>,
     valid_until: Option<i64>,
 }
@@ -546,7 +537,7 @@ fn tally(
     index: &SubnetIndex,
     ranges: &[Vec<(u32, u32)>],
     now: i64,
-    shape: Shape,
+    detail: Detail,
     share: u32,
     shares: u32,
 ) -> Tally {
@@ -562,7 +553,7 @@ fn tally(
         let Some(si) = index.lookup(addr) else {
             continue;
         };
-        if shape == Shape::Full {
+        if detail == Detail::Full {
             if let Some(list) = t.leases.get_mut(si) {
                 list.push(addr);
             }
@@ -586,7 +577,7 @@ fn tally(
 mod tests {
     use super::*;
     use crate::dhcp::conf::parse_bytes;
-    use crate::dhcp::leases::{Detail, parse_all};
+    use crate::dhcp::leases::parse_all;
 
     fn lease(state: Option<BindingState>, ends: Option<LeaseTime>) -> Lease {
         Lease::new(state, ends)
@@ -648,7 +639,7 @@ lease 10.0.7.7 { binding state active; }
             Detail::Full,
             &mut d,
         );
-        let r = build(&conf, &db, 0, Shape::Full);
+        let r = build(&conf, &db, 0, Detail::Full);
         assert_eq!(r.subnets[1].ips.total, 20);
         assert_eq!(r.subnets[1].ips.active, 1);
         assert_eq!(r.subnets[1].ips.unused, 19);
@@ -683,10 +674,10 @@ lease 10.0.0.4 { ends epoch 200; binding state free; }
             &mut d,
         );
         assert_eq!(
-            build(&conf, &db, 150, Shape::Summary).valid_until,
+            build(&conf, &db, 150, Detail::Summary).valid_until,
             Some(300)
         );
-        let late = build(&conf, &db, 600, Shape::Summary);
+        let late = build(&conf, &db, 600, Detail::Summary);
         assert_eq!(late.valid_until, None);
         assert_eq!(late.subnets[0].ips.expired, 3);
     }
@@ -708,11 +699,11 @@ lease 10.0.0.4 { ends epoch 200; binding state free; }
         let conf = three_subnets(&mut d);
         let text = some_leases(7, 3000);
         let (db, _) = parse_all("t.leases", text.as_bytes(), Detail::Full, &mut d);
-        for shape in [Shape::Full, Shape::Summary] {
-            let one = build_in_shares(&conf, &db, 1200, shape, 1);
+        for detail in [Detail::Full, Detail::Summary] {
+            let one = build_in_shares(&conf, &db, 1200, detail, 1);
             assert!(one.subnets.iter().all(|s| s.ips.leased() > 0));
             for shares in [2, 3, 5] {
-                let many = build_in_shares(&conf, &db, 1200, shape, shares);
+                let many = build_in_shares(&conf, &db, 1200, detail, shares);
                 assert_eq!(many.valid_until, one.valid_until);
                 for (a, b) in many.subnets.iter().zip(&one.subnets) {
                     assert_eq!(a.ips, b.ips, "{shares} shares, {}", b.cidr);
@@ -777,8 +768,8 @@ lease 10.0.0.4 { ends epoch 200; binding state free; }
                 &mut d,
             );
             let before_now = 900 + i64::from(seed) * 5;
-            for shape in [Shape::Full, Shape::Summary] {
-                let before = build(&conf, &db, before_now, shape);
+            for detail in [Detail::Full, Detail::Summary] {
+                let before = build(&conf, &db, before_now, detail);
                 let mut after_db = db.clone();
                 let appended = after_db.merge_appended(delta.clone());
                 for now in [
@@ -786,12 +777,12 @@ lease 10.0.0.4 { ends epoch 200; binding state free; }
                     before_now + 3,
                     before.valid_until.unwrap_or(2000) - 1,
                 ] {
-                    let rebuilt = build(&conf, &after_db, now, shape);
+                    let rebuilt = build(&conf, &after_db, now, detail);
                     match update(before.clone(), &conf, &appended.changes, now) {
                         Ok(r) => {
                             updated += 1;
                             assert_eq!(r.now, rebuilt.now);
-                            assert_eq!(r.shape, rebuilt.shape);
+                            assert_eq!(r.detail, rebuilt.detail);
                             for (a, b) in r.subnets.iter().zip(&rebuilt.subnets) {
                                 assert_eq!(a.ips, b.ips, "seed {seed} now {now} {}", b.cidr);
                                 assert_eq!(a.leases, b.leases, "seed {seed} now {now} {}", b.cidr);
