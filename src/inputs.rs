@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use crate::config::Config;
 use crate::dhcp::conf::{self, Conf, IncludeLoader, Loaded};
-use crate::dhcp::leases::{Detail, LeaseDb, LeaseParser};
+use crate::dhcp::leases::{Detail, LeaseDb, LeaseParser, MAX_BLOCK};
 use crate::diag::{Diagnostics, Severity};
 
 /// Largest configuration (or included) file read: 64 MiB. A real
@@ -571,14 +571,22 @@ pub fn stream_leases_from<R: Read>(
 ) -> io::Result<Streamed> {
     // One buffer, zeroed once: bytes not yet consumed (an unfinished
     // block) are moved to the front and the rest is refilled. It grows
-    // only while one block is larger than it (the parser caps blocks).
+    // only while one block is larger than it, doubling, and never past
+    // the parser's cap on a block (damaged bytes of any length are
+    // consumed as they are skipped, so they never make it grow).
     let mut buf: Vec<u8> = vec![0; READ_CHUNK * 2];
     let mut filled = 0;
     let mut consumed_total: u64 = 0;
     let mut read_total: u64 = 0;
+    let mut grow = false;
     loop {
-        if buf.len() - filled < READ_CHUNK {
-            buf.resize(filled + READ_CHUNK, 0);
+        let room = if grow {
+            filled.clamp(READ_CHUNK, MAX_BLOCK)
+        } else {
+            READ_CHUNK
+        };
+        if buf.len() - filled < room {
+            buf.resize(filled + room, 0);
         }
         let n = loop {
             match reader.read(buf.get_mut(filled..).unwrap_or_default()) {
@@ -600,6 +608,14 @@ pub fn stream_leases_from<R: Read>(
         consumed_total += consumed as u64;
         buf.copy_within(consumed..filled, 0);
         filled -= consumed;
+        // Nothing consumed: one item is larger than the buffer. Read
+        // twice as much before trying again, so that an item of n bytes
+        // is parsed a logarithmic number of times (linear in all), up to
+        // the parser's limit of one block.
+        grow = consumed == 0;
+        if eof && !final_part {
+            parser.end_of_part(diags);
+        }
         if eof {
             return Ok(Streamed {
                 consumed: consumed_total,

@@ -23,7 +23,7 @@ use super::lease_fields::{BindingState, FieldWriter};
 use super::leases::BlockState;
 use super::lexer::{MAX_TOKEN_LEN, unescape};
 use super::time::{CalendarDay, LeaseTime, MAX_SECONDS, at_time_of_day, calendar_day};
-use super::values::hex_colon;
+use super::values::{MAX_HEX_OCTETS, hex_colon};
 
 /// What the fast path keeps between blocks: buffers and the last date.
 #[derive(Clone, Debug, Default)]
@@ -142,8 +142,13 @@ impl<'a> Bytes<'a> {
     fn hex_list(&mut self, octets: &mut Vec<u8>) -> Option<(&'a [u8], bool)> {
         let start = self.p;
         let mut p = self.p;
+        let mut n = 0;
         while self.b.get(p).is_some_and(is_lower_hex) && self.b.get(p + 1).is_some_and(is_lower_hex)
         {
+            n += 1;
+            if n > MAX_HEX_OCTETS {
+                return None;
+            }
             match self.b.get(p + 2) {
                 Some(b':') => p += 3,
                 Some(b';') => {
@@ -164,6 +169,9 @@ impl<'a> Bytes<'a> {
                 v = v * 16 + (c as char).to_digit(16)? as u8;
             }
             octets.push(v);
+            if octets.len() > MAX_HEX_OCTETS {
+                return None;
+            }
             if !self.eat_byte(b':') {
                 break;
             }

@@ -8,7 +8,7 @@
 //! JSON wants them); times stay binary and are formatted when rendered.
 //!
 //! Encoding, per entry: a tag byte; then for tags with a name (hardware
-//! type, `set` and agent option names) a one-byte length and the name; then
+//! type, `set` and agent option names) a varint length and the name; then
 //! the value: 9 bytes for a time (0 = never, 1 = at + i64 LE), one byte for
 //! a binding state, nothing for a flag, or a varint length and bytes.
 
@@ -190,10 +190,11 @@ impl FieldWriter {
         self.buf.extend_from_slice(v);
     }
 
+    /// A name (hardware type, `set` variable, agent option): kept whole
+    /// whatever its length, like a value (names under 128 bytes, i.e. all
+    /// real ones, still cost one length byte).
     fn name(&mut self, name: &[u8]) {
-        let name = name.get(..255).unwrap_or(name);
-        self.buf.push(name.len() as u8);
-        self.buf.extend_from_slice(name);
+        self.bytes(name);
     }
 
     pub fn time(&mut self, key: &str, t: LeaseTime) {
@@ -295,8 +296,7 @@ impl<'a> Fields<'a> {
     }
 
     fn name(&mut self) -> Option<&'a [u8]> {
-        let n = self.byte()?;
-        self.take(usize::from(n))
+        self.bytes()
     }
 
     fn decode(&mut self) -> Option<Field<'a>> {
@@ -402,6 +402,21 @@ mod tests {
                 Field::Flag("reserved"),
                 Field::Text("client-hostname", b""),
             ]
+        );
+    }
+
+    #[test]
+    fn long_names_are_kept_whole() {
+        // Issue 12: names were cut at 255 bytes without a word.
+        let name = vec![b'n'; 300];
+        let mut w = FieldWriter::new();
+        w.set(&name, b"v");
+        w.agent(&name, b"w");
+        let buf = w.as_bytes().to_vec();
+        let got: Vec<Field<'_>> = Fields::new(&buf).collect();
+        assert_eq!(
+            got,
+            vec![Field::Set(&name, b"v"), Field::Agent(&name, b"w")]
         );
     }
 

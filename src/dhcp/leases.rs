@@ -306,6 +306,25 @@ enum Outcome {
 /// A field-level result: `Err` ends the block with that outcome.
 type Step = Result<(), Outcome>;
 
+/// A run of damaged bytes being passed over.
+#[derive(Clone, Copy, Debug)]
+struct Skip {
+    line: u32,
+    col: u32,
+    bytes: u64,
+    nul: u64,
+}
+
+/// Skips at least this long (4 KiB) are reported with their length: a
+/// damaged block is a few hundred bytes, a hole left by a crash or power
+/// loss (NUL bytes) is far longer, and the operator wants to know how
+/// much was lost.
+const SKIP_REPORT_MIN: u64 = 4096;
+
+/// The longest top-level keyword (`authoring-byte-order`): a partial line
+/// longer than this cannot be the beginning of one.
+const LONGEST_KEYWORD: usize = 20;
+
 #[derive(Clone)]
 pub struct LeaseParser {
     detail: Detail,
@@ -315,6 +334,12 @@ pub struct LeaseParser {
     col: u32,
     /// Looking for the next column-0 keyword after damage.
     skipping: bool,
+    /// The skip in progress: where it began, bytes passed over so far and
+    /// how many of them were NUL (see [`LeaseParser::end_skip`]).
+    skip: Option<Skip>,
+    /// The bytes fed last ended inside a comment: the next feed starts by
+    /// passing over the rest of its line.
+    in_comment: bool,
     db: LeaseDb,
     writer: FieldWriter,
     /// Diagnostics of the item being read (see module docs).
@@ -340,6 +365,8 @@ impl LeaseParser {
             line: 1,
             col: 1,
             skipping: false,
+            skip: None,
+            in_comment: false,
             db: LeaseDb::default(),
             writer: FieldWriter::new(),
             held: Vec::new(),
@@ -401,27 +428,52 @@ impl LeaseParser {
         let mut cur = Cursor::at(buf, 0, Mode::Leases, self.file.clone(), self.line, self.col);
         let mut pos = 0;
         let mut incomplete_tail = false;
+        if self.in_comment {
+            // The rest of a comment line begun in the previous bytes.
+            match memchr::memchr(b'\n', buf) {
+                Some(nl) => {
+                    pos = nl + 1;
+                    self.in_comment = false;
+                }
+                None => pos = buf.len(),
+            }
+        }
         loop {
             if self.skipping {
                 match self.find_resync(buf, pos) {
                     Some(p) => {
+                        self.skipped(buf, pos, p);
+                        self.end_skip(true, diags);
                         pos = p;
                         self.skipping = false;
                     }
                     None if at_end => {
+                        self.skipped(buf, pos, buf.len());
+                        self.end_skip(false, diags);
                         pos = buf.len();
                         self.skipping = false;
                         break;
                     }
                     None => {
-                        // Keep the last partial line: a keyword may start
-                        // right after the last newline.
-                        pos = buf
-                            .get(pos..)
-                            .and_then(|rest| rest.iter().rposition(|&b| b == b'\n'))
-                            .map_or(pos, |i| pos + i + 1);
+                        // Keep only what may be the start of a keyword: a
+                        // short last partial line that begins a line. The
+                        // rest is passed over now, so the caller's buffer
+                        // never grows while a hole of any size is skipped.
+                        let line_start =
+                            match buf.get(pos..).and_then(|rest| memchr::memrchr(b'\n', rest)) {
+                                Some(i) => Some(pos + i + 1),
+                                None => self.at_column0(buf, pos).then_some(pos),
+                            };
+                        let keep_from = line_start
+                            .filter(|&ls| buf.len() - ls <= LONGEST_KEYWORD)
+                            .unwrap_or(buf.len());
+                        self.skipped(buf, pos, keep_from);
+                        pos = keep_from;
                         break;
                     }
+                }
+                if pos >= buf.len() {
+                    break;
                 }
             }
             // Most items are canonical lease blocks right after a newline:
@@ -451,16 +503,21 @@ impl LeaseParser {
             cur.seek(pos);
             let first = cur.peek();
             if first.kind == Kind::Eof {
-                // Only whitespace and comments are left. A comment cut by
-                // the end of the buffer continues in bytes not read yet,
-                // so keep the last partial line unless the input ended.
-                pos = if at_end {
-                    buf.len()
-                } else {
-                    buf.get(pos..)
-                        .and_then(|rest| rest.iter().rposition(|&b| b == b'\n'))
-                        .map_or(pos, |i| pos + i + 1)
-                };
+                // Only whitespace and comments are left: all of it is
+                // consumed (a line of any length costs no memory). A
+                // comment cut by the end of the buffer continues in the
+                // next bytes, which then start by finishing its line.
+                if !at_end {
+                    let rest = buf.get(pos..).unwrap_or_default();
+                    self.in_comment = match memchr::memrchr(b'\n', rest) {
+                        Some(i) => rest.get(i + 1..).unwrap_or_default().contains(&b'#'),
+                        // Still on the line where we were: in a comment if
+                        // we were in one already (these bytes only
+                        // continued it) or one starts here.
+                        None => self.in_comment || rest.contains(&b'#'),
+                    };
+                }
+                pos = buf.len();
                 break;
             }
             let start = first.pos();
@@ -471,8 +528,9 @@ impl LeaseParser {
                 }
                 Outcome::Broken(at) => {
                     self.flush(diags);
-                    self.skipping = true;
                     pos = at.max(start + 1);
+                    self.begin_skip(&cur, start);
+                    self.skipped(buf, start, pos);
                 }
                 Outcome::NeedMore => {
                     self.held.clear();
@@ -482,8 +540,9 @@ impl LeaseParser {
                             Severity::Error,
                             format!("block is larger than {} MiB; skipped", MAX_BLOCK >> 20),
                         ));
-                        self.skipping = true;
                         pos = start + 1;
+                        self.begin_skip(&cur, start);
+                        self.skipped(buf, start, pos);
                         continue;
                     }
                     pos = start;
@@ -499,6 +558,71 @@ impl LeaseParser {
             consumed,
             incomplete_tail,
         }
+    }
+
+    /// The bytes fed so far end a part of a larger file cut just before a
+    /// column-0 `lease` (see `inputs::read_lease_file`): a skip in
+    /// progress ends there, as it would in one pass.
+    pub fn end_of_part(&mut self, diags: &mut Diagnostics) {
+        if self.skipping {
+            self.skipping = false;
+            self.end_skip(true, diags);
+        }
+    }
+
+    /// Starts passing over damaged bytes, from the start `at` of the item
+    /// they made unusable to the next column-0 keyword.
+    fn begin_skip(&mut self, cur: &Cursor<'_>, at: usize) {
+        let (line, col) = cur.line_col(at);
+        self.skipping = true;
+        self.skip = Some(Skip {
+            line,
+            col,
+            bytes: 0,
+            nul: 0,
+        });
+    }
+
+    /// Counts `buf[from..to]` as skipped.
+    fn skipped(&mut self, buf: &[u8], from: usize, to: usize) {
+        if let (Some(skip), Some(span)) = (self.skip.as_mut(), buf.get(from..to)) {
+            skip.bytes += span.len() as u64;
+            skip.nul += span.iter().filter(|&&b| b == 0).count() as u64;
+        }
+    }
+
+    /// Ends a skip at the next entry (`resumed`) or the end of the file,
+    /// saying where it began and how long it was when that is more than a
+    /// block.
+    fn end_skip(&mut self, resumed: bool, diags: &mut Diagnostics) {
+        let Some(skip) = self.skip.take() else {
+            return;
+        };
+        if skip.bytes < SKIP_REPORT_MIN {
+            return;
+        }
+        let until = if resumed {
+            "the next entry"
+        } else {
+            "the end of the file"
+        };
+        let what = if skip.nul == skip.bytes {
+            " (all NUL bytes: a hole such as a crash or power loss leaves)".to_string()
+        } else if skip.nul > 0 {
+            format!(" ({} of them NUL bytes)", skip.nul)
+        } else {
+            String::new()
+        };
+        diags.push(Diagnostic {
+            file: self.file.clone(),
+            line: skip.line,
+            col: skip.col,
+            severity: Severity::Warning,
+            message: format!(
+                "{} bytes of damaged data skipped from here to {until}{what}",
+                skip.bytes
+            ),
+        });
     }
 
     /// Applies the blocks read by the fast path but not inserted yet.

@@ -182,6 +182,10 @@ pub fn read_dotted_name(cur: &mut Cursor<'_>) -> ValueResult<String> {
     Ok(name)
 }
 
+/// Most octets in a hex list (MACs, uids, client ids are far shorter;
+/// dhcpd's own buffers hold a few hundred). Both lease readers use it.
+pub const MAX_HEX_OCTETS: usize = 1024;
+
 /// Reads a colon-separated list of 1-2 digit hex octets (`0:c:29:a:b:c`).
 pub fn read_hex_list(cur: &mut Cursor<'_>) -> ValueResult<Vec<u8>> {
     let mut out = Vec::with_capacity(6);
@@ -212,11 +216,14 @@ pub fn read_hex_list(cur: &mut Cursor<'_>) -> ValueResult<Vec<u8>> {
             v = v.wrapping_mul(16).wrapping_add(d as u8);
         }
         out.push(v);
+        if out.len() > MAX_HEX_OCTETS {
+            return err(
+                t.pos(),
+                format!("hex list is longer than {MAX_HEX_OCTETS} octets"),
+            );
+        }
         if !cur.eat_punct(b':') {
             return Ok(out);
-        }
-        if out.len() > 1024 {
-            return err(t.pos(), "hex list is too long".to_string());
         }
     }
 }

@@ -171,6 +171,23 @@ fn fast_path_equals_general() {
         );
         files.push(text.into_bytes());
     }
+    // Issue 12: hex lists at and over the length limit, in dhcpd's form
+    // (the fast path's shortcut) and in the lax one; names of `set`
+    // variables and agent options longer than 255 bytes.
+    for octets in [1024usize, 1025, 4000] {
+        for octet in ["ab", "B"] {
+            let list = vec![octet; octets].join(":");
+            files.push(
+                format!("lease 10.0.0.1 {{\n  binding state active;\n  uid {list};\n}}\n")
+                    .into_bytes(),
+            );
+        }
+    }
+    let long_name = "n".repeat(300);
+    files.push(
+        format!("lease 10.0.0.1 {{\n  binding state active;\n  set {long_name} = \"v\";\n  option agent.{long_name} \"w\";\n}}\n")
+            .into_bytes(),
+    );
     // A block the fast path reads, then one for the same address that
     // only the general parser reads (odd spacing): the later one wins.
     files.push(
@@ -223,6 +240,44 @@ fn read_in_parts(
     )
 }
 
+/// Issue 12: a hole of NUL bytes is passed over without holding it, and
+/// reported once with where it starts and how long it is, whatever the
+/// pieces the file arrives in.
+#[test]
+fn a_hole_is_reported_with_its_start_and_length() {
+    let mut bytes = b"lease 10.0.0.1 {\n  binding state active;\n}\n".to_vec();
+    bytes.extend(std::iter::repeat_n(0u8, 10_000));
+    bytes.extend_from_slice(b"\nlease 10.0.0.2 {\n  binding state free;\n}\n");
+    let whole = parse_in_pieces(&bytes, &[], Detail::Full);
+    assert_eq!(whole.0.leases.len(), 2);
+    assert_eq!(
+        whole.1,
+        [
+            "f:4:1: warning: unreadable data (byte 0x00) in lease file; skipped up to the next lease",
+            "f:4:1: warning: 10001 bytes of damaged data skipped from here to the next entry (10000 of them NUL bytes)",
+        ]
+    );
+    for piece in [1, 7, 100, 4096] {
+        let cuts: Vec<usize> = (piece..bytes.len()).step_by(piece).collect();
+        let split = parse_in_pieces(&bytes, &cuts, Detail::Full);
+        assert_eq!(
+            (&split.0, &split.1),
+            (&whole.0, &whole.1),
+            "pieces of {piece}"
+        );
+    }
+    // Up to the end of the file, all of it NUL.
+    let mut tail = b"lease 10.0.0.1 {\n  binding state active;\n}\n".to_vec();
+    tail.extend(std::iter::repeat_n(0u8, 5000));
+    let r = parse_in_pieces(&tail, &[100, 3000], Detail::Summary);
+    assert_eq!(
+        r.1.last().map(String::as_str),
+        Some(
+            "f:4:1: warning: 5000 bytes of damaged data skipped from here to the end of the file (all NUL bytes: a hole such as a crash or power loss leaves)"
+        )
+    );
+}
+
 #[test]
 fn parallel_parts_equal_one_pass() {
     let mut files: Vec<Vec<u8>> =
@@ -263,6 +318,13 @@ fn parallel_parts_equal_one_pass() {
     junk.splice(5000..5000, b"\x00\x01garbage {\n".iter().copied());
     junk.extend_from_slice(b"lease 10.99.0.1 {\n  binding st");
     files.push(junk);
+    // Issue 12: holes of NUL bytes long enough to be reported with their
+    // length, one of them running up to a likely cut point.
+    let mut holes = files[0].clone();
+    holes.splice(3000..3000, std::iter::repeat_n(0u8, 9000));
+    let lease_at = holes.windows(7).rposition(|w| w == b"\nlease ").unwrap();
+    holes.splice(lease_at + 1..lease_at + 1, std::iter::repeat_n(0u8, 20_000));
+    files.push(holes);
     for bytes in &files {
         let whole = read_in_parts(bytes, 0);
         for min_part in [1024, 4096, 65_536] {

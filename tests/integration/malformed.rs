@@ -465,6 +465,18 @@ fn stress_inputs_stay_within_bounded_memory() {
         ));
     }
     let many = dir.write("many.leases", many);
+    // Issue 12: 48 MiB of NUL bytes between leases (a crash or power loss
+    // leaves such holes), a 48 MiB comment line and a 48 MiB line of
+    // garbage: each passed over within a fixed buffer.
+    let hole_of = |fill: &[u8]| {
+        let mut v = b"lease 10.0.0.1 {\n  binding state active;\n}\n".to_vec();
+        v.extend(fill.iter().copied().cycle().take(48 << 20));
+        v.extend_from_slice(b"\nlease 10.0.0.2 {\n  binding state active;\n}\n");
+        v
+    };
+    let nul_hole = dir.write("hole.leases", hole_of(b"\0"));
+    let comment_line = dir.write("comment.leases", hole_of(b"# comment "));
+    let garbage_line = dir.write("garbage.leases", hole_of(b"xyz"));
     let (_, baseline) = check_peak_rss(&empty_conf, &empty_leases);
     for (conf, leases, name) in [
         (&token, &empty_leases, "1 MiB token"),
@@ -472,6 +484,9 @@ fn stress_inputs_stay_within_bounded_memory() {
         (&deep, &empty_leases, "100k nested groups"),
         (&empty_conf, &string, "1 MiB string"),
         (&empty_conf, &many, "100k leases"),
+        (&empty_conf, &nul_hole, "48 MiB NUL hole"),
+        (&empty_conf, &comment_line, "48 MiB comment line"),
+        (&empty_conf, &garbage_line, "48 MiB garbage line"),
     ] {
         let (code, rss) = check_peak_rss(conf, leases);
         assert!(code.is_some(), "{name}: the process ended normally");
