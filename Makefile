@@ -59,8 +59,9 @@ clippy:
 test: fmt-check clippy
 	$(CARGO) test --locked
 
-run: build
-	./target/debug/dhcpstats serve --config dhcpstats.yml
+# cargo run, not ./target/...: the binary is wherever CARGO_TARGET_DIR says.
+run:
+	$(CARGO) run --locked -- serve --config dhcpstats.yml
 
 # The binary, the example configuration, and every init file under
 # $(SHAREDIR)/init; install-systemd/-sysv/-rcd put one of them in service.

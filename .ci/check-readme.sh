@@ -3,6 +3,10 @@
 # example, and the curl commands of the README answer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# A target directory of its own: `make run` must work wherever
+# CARGO_TARGET_DIR points (it once ran ./target/debug/dhcpstats).
+export CARGO_TARGET_DIR="$PWD/target/readme-check"
+bin="$CARGO_TARGET_DIR/debug/dhcpstats"
 log="$(mktemp)"
 make run >"$log" 2>&1 &
 runner=$!
@@ -19,14 +23,14 @@ expect http://127.0.0.1:8067/status '"version"'
 expect http://127.0.0.1:8067/metrics 'dhcpstats_subnet_addresses{subnet="10.1.2.0/24"} 234'
 # The server answers exactly what dump prints, and its metrics are valid.
 served="$(curl -sf http://127.0.0.1:8067/subnets)"
-dumped="$(./target/debug/dhcpstats dump --config dhcpstats.yml)"
+dumped="$("$bin" dump --config dhcpstats.yml)"
 [ "$served" = "$dumped" ] || { echo "curl /subnets differs from dhcpstats dump"; exit 1; }
 metrics="$(curl -sf http://127.0.0.1:8067/metrics)"
 if command -v promtool >/dev/null; then
   lint="$(promtool check metrics <<<"$metrics" 2>&1)" || { echo "$lint"; exit 1; }
   [ -z "$lint" ] || { echo "promtool: $lint"; exit 1; }
 fi
-./target/debug/dhcpstats check --config dhcpstats.yml >/dev/null
-out="$(./target/debug/dhcpstats dump --config dhcpstats.yml --summary --subnet 10.1.2.0/24)"
+"$bin" check --config dhcpstats.yml >/dev/null
+out="$("$bin" dump --config dhcpstats.yml --summary --subnet 10.1.2.0/24)"
 grep -q '"total":234' <<<"$out"
 echo "README commands OK"

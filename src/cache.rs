@@ -19,7 +19,8 @@
 use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::{Duration, Instant};
 
 use crate::clock::unix_now;
@@ -62,12 +63,8 @@ pub struct Generation {
     pub conf: Arc<ConfData>,
     pub db: Arc<LeaseDb>,
     pub report: Report,
-    /// Unix time this generation was built.
-    pub built_at: i64,
-    /// Every diagnostic: configuration, lease file, host placement.
-    pub diagnostics: Diagnostics,
-    /// The lease file as last read.
-    pub leases: LeaseFileInfo,
+    /// The facts `/status` shows, also kept apart from the generation.
+    pub info: Arc<GenerationInfo>,
     /// `[summary][pretty]`
     rendered: [[OnceLock<Rendered>; 2]; 2],
     /// Rendered `/metrics` body, built by [`crate::metrics`].
@@ -75,9 +72,33 @@ pub struct Generation {
     /// The report was updated from the previous generation's with the
     /// appended changes, not built from the whole database.
     pub report_updated: bool,
+}
+
+/// What is known about a generation without its data: what `/status`
+/// shows and what [`Cache::fresh`] compares with the files.
+#[derive(Clone, Debug)]
+pub struct GenerationInfo {
+    pub id: u64,
+    /// Unix time this generation was built.
+    pub built_at: i64,
+    /// The time its report counts for, and until when that holds.
+    pub evaluated_at: i64,
+    pub valid_until: Option<i64>,
+    pub subnets: usize,
+    /// Addresses in the lease database, and blocks applied to it.
+    pub leases_in_db: usize,
+    pub lease_blocks: u64,
+    /// The configuration files read (with includes).
+    pub conf_files: Vec<FileStamp>,
+    /// The lease file as last read.
+    pub leases: LeaseFileInfo,
+    /// Every diagnostic: configuration, lease file, host placement.
+    pub diagnostics: Diagnostics,
     /// The version of the lease database the report counts
     /// ([`LeaseTail::version`]).
     pub db_version: u64,
+    /// Which paths it was read from ([`Cache::set_paths`] counts changes).
+    pub paths_epoch: u64,
 }
 
 /// What is known about the lease file of a generation.
@@ -112,18 +133,40 @@ impl ReadKind {
 impl Generation {
     /// The `/subnets` body in a style, rendered once per generation.
     pub fn render(&self, style: Style) -> Rendered {
-        let slot =
-            &self.rendered[usize::from(style.detail == Detail::Summary)][usize::from(style.pretty)];
-        slot.get_or_init(|| Rendered {
-            body: json::render_all(self.sources(), style).into(),
-            etag: format!(
-                "\"g{}-{}{}\"",
-                self.id,
-                u8::from(style.detail == Detail::Summary),
-                u8::from(style.pretty)
-            ),
-        })
-        .clone()
+        self.slot(style)
+            .get_or_init(|| Rendered {
+                body: json::render_all(self.sources(), style).into(),
+                etag: self.etag(style, ""),
+            })
+            .clone()
+    }
+
+    /// The `/subnets` body if it was rendered already (the poll loops
+    /// answer only with bytes that exist; rendering is a worker's job).
+    pub fn rendered(&self, style: Style) -> Option<Rendered> {
+        self.slot(style).get().cloned()
+    }
+
+    fn slot(&self, style: Style) -> &OnceLock<Rendered> {
+        let [summary, full] = &self.rendered;
+        let [plain, pretty] = match style.detail {
+            Detail::Summary => summary,
+            Detail::Full => full,
+        };
+        if style.pretty { pretty } else { plain }
+    }
+
+    /// The entity tag of a body of this generation: unique across
+    /// processes (a restart with other data must not match a tag a
+    /// client kept), across generations and across styles.
+    fn etag(&self, style: Style, what: &str) -> String {
+        format!(
+            "\"{}-g{}-{}{}{what}\"",
+            process_nonce(),
+            self.id,
+            u8::from(style.detail == Detail::Summary),
+            u8::from(style.pretty)
+        )
     }
 
     /// One subnet's body (rendered per request: it is small).
@@ -131,12 +174,7 @@ impl Generation {
         let sr = self.report.subnets.get(index)?;
         Some(Rendered {
             body: json::render_subnet(self.sources(), sr, style).into(),
-            etag: format!(
-                "\"g{}-{}{}-s{index}\"",
-                self.id,
-                u8::from(style.detail == Detail::Summary),
-                u8::from(style.pretty)
-            ),
+            etag: self.etag(style, &format!("-s{index}")),
         })
     }
 
@@ -147,6 +185,30 @@ impl Generation {
             db: &self.db,
         }
     }
+}
+
+/// A random value fixed for the life of the process, in every entity tag:
+/// generation numbers restart at 1 in every process, so without it a
+/// client's tag from before a restart could match other data.
+pub fn process_nonce() -> &'static str {
+    static NONCE: OnceLock<String> = OnceLock::new();
+    NONCE.get_or_init(|| {
+        let mut bytes = [0u8; 8];
+        let random = File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut bytes));
+        let value = match random {
+            Ok(()) => u64::from_le_bytes(bytes),
+            // No /dev/urandom (a bare chroot): the clock and the process
+            // id, mixed, still differ between two runs.
+            Err(_) => {
+                let nanos = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_nanos() as u64);
+                (nanos ^ u64::from(std::process::id()).rotate_left(32))
+                    .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+            }
+        };
+        format!("{value:016x}")
+    })
 }
 
 /// The incremental reader of the lease file.
@@ -361,19 +423,46 @@ pub struct ReadState {
     pub failed_at: Option<i64>,
 }
 
+/// What a refresh works with; only the refresh holds it.
 struct State {
-    paths: Paths,
     conf: Option<Arc<ConfData>>,
     tail: Option<LeaseTail>,
-    current: Option<Arc<Generation>>,
-    read: ReadState,
     next_id: u64,
+    /// The paths read, and the [`Cache::paths_epoch`] they belong to.
+    paths: Paths,
+    paths_epoch: u64,
 }
 
-/// Everything the server answers from. Thread-safe; cheap to query when
-/// nothing changed (a `stat` per configured file).
+/// What readers see: written only by a refresh, and then only to swap in
+/// a finished value, so taking it never waits for file reading or
+/// counting.
+#[derive(Default)]
+struct Published {
+    /// The generation to answer from. A refresh that reads appended bytes
+    /// takes it out (see [`Cache::get`]), so it is `None` while that runs.
+    current: Option<Arc<Generation>>,
+    /// The facts `/status` shows about the last generation built; kept
+    /// while `current` is lent to a refresh.
+    info: Option<Arc<GenerationInfo>>,
+    read: ReadState,
+}
+
+/// Everything the server answers from. Thread-safe.
+///
+/// Two locks with two jobs: `refresh` is held for the whole of a refresh
+/// (reading files, counting, on a worker), and `published` only for the
+/// moment it takes to clone or swap an `Arc`. The poll loops take only
+/// `published` (and [`Cache::fresh`] adds a `stat` per file), so a refresh
+/// of a 400 MB lease file never makes them wait; requests that need the
+/// new data wait for it on a worker, in [`Cache::get`].
 pub struct Cache {
-    state: Mutex<State>,
+    refresh: Mutex<State>,
+    published: RwLock<Published>,
+    /// Paths set by SIGHUP, picked up by the next refresh.
+    new_paths: Mutex<Option<Paths>>,
+    /// Counts path changes: a generation built for older paths is never
+    /// fresh.
+    paths_epoch: AtomicU64,
     fixed_now: Option<i64>,
     /// Called with a log line whenever data is rebuilt or a read fails.
     log: Box<dyn Fn(&str) + Send + Sync>,
@@ -386,14 +475,16 @@ impl Cache {
         log: Box<dyn Fn(&str) + Send + Sync>,
     ) -> Cache {
         Cache {
-            state: Mutex::new(State {
-                paths,
+            refresh: Mutex::new(State {
                 conf: None,
                 tail: None,
-                current: None,
-                read: ReadState::default(),
                 next_id: 1,
+                paths,
+                paths_epoch: 0,
             }),
+            published: RwLock::new(Published::default()),
+            new_paths: Mutex::new(None),
+            paths_epoch: AtomicU64::new(0),
             fixed_now,
             log,
         }
@@ -403,29 +494,79 @@ impl Cache {
         self.fixed_now.unwrap_or_else(unix_now)
     }
 
-    /// Switches to other files (after SIGHUP); data is re-read on the next
-    /// request if any path changed.
+    /// Switches to other files (after SIGHUP): the next request refreshes
+    /// from them. Never waits for a refresh in progress.
     pub fn set_paths(&self, paths: Paths) {
-        let mut st = self.lock();
-        if st.paths != paths {
-            st.paths = paths;
-            st.conf = None;
-            st.tail = None;
-        }
+        *self.new_paths.lock().unwrap_or_else(|p| p.into_inner()) = Some(paths);
+        self.paths_epoch.fetch_add(1, Ordering::SeqCst);
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+    fn lock_refresh(&self) -> std::sync::MutexGuard<'_, State> {
         // A panic while holding the lock leaves consistent data (every
         // update is a replacement), so a poisoned lock is still usable.
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
+        self.refresh.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// The generation to answer from, refreshed as needed.
-    pub fn get(&self) -> Result<Arc<Generation>, NoData> {
+    fn read_published(&self) -> std::sync::RwLockReadGuard<'_, Published> {
+        self.published.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn write_published(&self) -> std::sync::RwLockWriteGuard<'_, Published> {
+        self.published.write().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The current generation if it answers for the files as they are
+    /// now (a `stat` of each) and for the time now; `None` if a refresh
+    /// is needed or running. Never waits for a refresh.
+    pub fn fresh(&self) -> Option<Arc<Generation>> {
         let now = self.now();
-        let mut guard = self.lock();
-        // A plain reference, so that fields can be borrowed separately.
-        let st = &mut *guard;
+        let g = {
+            let p = self.read_published();
+            if p.read.error.is_some() {
+                return None;
+            }
+            Arc::clone(p.current.as_ref()?)
+        };
+        let current = g.info.paths_epoch == self.paths_epoch.load(Ordering::SeqCst)
+            && g.report.valid_until.is_none_or(|t| now < t)
+            && g.info.conf_files.iter().all(FileStamp::unchanged)
+            && g.info.leases.stamp.unchanged();
+        current.then_some(g)
+    }
+
+    /// The generation to answer from, refreshed as needed. A refresh runs
+    /// on the caller's thread; callers that arrive meanwhile wait for it
+    /// and then answer from its result.
+    pub fn get(&self) -> Result<Arc<Generation>, NoData> {
+        if let Some(g) = self.fresh() {
+            return Ok(g);
+        }
+        let mut guard = self.lock_refresh();
+        // Someone else may have refreshed while we waited.
+        if let Some(g) = self.fresh() {
+            return Ok(g);
+        }
+        let result = self.refresh_locked(&mut guard);
+        drop(guard);
+        result
+    }
+
+    fn refresh_locked(&self, st: &mut State) -> Result<Arc<Generation>, NoData> {
+        let now = self.now();
+        let epoch = self.paths_epoch.load(Ordering::SeqCst);
+        if let Some(paths) = self
+            .new_paths
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+        {
+            if st.paths != paths {
+                st.paths = paths;
+                st.conf = None;
+                st.tail = None;
+            }
+        }
+        st.paths_epoch = epoch;
         let conf_changed = st
             .conf
             .as_ref()
@@ -456,21 +597,16 @@ impl Cache {
             Some(Ok(None)) => Ok(TailChange::Unchanged),
             Some(Err(e)) => Err(e),
             Some(Ok(Some(now_id))) => {
-                // Let go of our own hold on the database so that appended
-                // blocks are merged in place (a request still answering from
-                // the old generation keeps its copy alive; then the merge
-                // copies). The generation is rebuilt below in any case.
-                if st
-                    .current
-                    .as_ref()
-                    .is_some_and(|g| Arc::strong_count(g) == 1)
-                {
-                    previous_report = st
-                        .current
-                        .take()
-                        .and_then(|g| Arc::try_unwrap(g).ok())
-                        .map(|g| (g.report, g.db_version));
-                }
+                // Let go of the published generation so that appended
+                // blocks are merged into the database in place (a request
+                // still answering from the old generation keeps its copy
+                // alive; then the merge copies). Readers meanwhile find no
+                // current generation and wait for this refresh on a worker;
+                // `/status` keeps the facts of the last one.
+                let taken = self.write_published().current.take();
+                previous_report = taken
+                    .and_then(|g| Arc::try_unwrap(g).ok())
+                    .map(|g| (g.report, g.info.db_version));
                 match st.tail.as_mut() {
                     Some(t) => t.update(now_id),
                     None => Ok(TailChange::Unchanged),
@@ -500,37 +636,41 @@ impl Cache {
         }
 
         if let Some(message) = error {
-            if st.read.error.as_deref() != Some(message.as_str()) {
-                let serving = if st.current.is_some() {
+            let mut published = self.write_published();
+            if published.read.error.as_deref() != Some(message.as_str()) {
+                let serving = if published.info.is_some() {
                     "still serving the last good data"
                 } else {
                     "no data to serve yet"
                 };
                 (self.log)(&format!("error: {message}; {serving}"));
             }
-            st.read.error = Some(message.clone());
-            st.read.failed_at = Some(unix_now());
-            if st.current.is_none() {
-                // We let go of the last generation before a read that then
-                // failed: its data is unchanged in the tail; rebuild it.
-                if let (Some(conf), Some(tail)) = (st.conf.clone(), st.tail.as_ref()) {
-                    let g = Self::generation(&mut st.next_id, conf, tail, now, None);
-                    st.current = Some(Arc::clone(&g));
-                    return Ok(g);
-                }
+            published.read.error = Some(message.clone());
+            published.read.failed_at = Some(unix_now());
+            if let Some(g) = &published.current {
+                return Ok(Arc::clone(g));
             }
-            return st.current.clone().ok_or(NoData(message));
+            // We let go of the last generation before a read that then
+            // failed: its data is unchanged in the tail; rebuild it.
+            if let (Some(conf), Some(tail)) = (st.conf.clone(), st.tail.as_ref()) {
+                let g = Self::generation(&mut st.next_id, st.paths_epoch, conf, tail, now, None);
+                published.info = Some(Arc::clone(&g.info));
+                published.current = Some(Arc::clone(&g));
+                return Ok(g);
+            }
+            return Err(NoData(message));
         }
-        if st.read.error.take().is_some() {
+        if self.write_published().read.error.take().is_some() {
             (self.log)("files are readable again");
         }
 
-        let fresh = st
-            .current
-            .as_ref()
-            .is_some_and(|g| !files_changed && g.report.valid_until.is_none_or(|t| now < t));
-        if fresh {
-            return st.current.clone().ok_or(NoData("no data".into()));
+        let previous = self.read_published().current.clone();
+        if let Some(g) = previous.filter(|g| {
+            !files_changed
+                && g.report.valid_until.is_none_or(|t| now < t)
+                && g.info.paths_epoch == epoch
+        }) {
+            return Ok(g);
         }
         let (Some(conf), Some(tail)) = (st.conf.clone(), st.tail.as_ref()) else {
             return Err(NoData("no data has been read yet".into()));
@@ -545,17 +685,18 @@ impl Cache {
                 let report = match previous_report {
                     Some((r, version)) => (version == from).then_some(r),
                     // Still answering from it: update a copy.
-                    None => st
+                    None => self
+                        .read_published()
                         .current
                         .as_ref()
-                        .filter(|g| g.db_version == from)
+                        .filter(|g| g.info.db_version == from)
                         .map(|g| g.report.clone()),
                 };
                 report.map(|r| (r, a.changes.as_slice()))
             }
             _ => None,
         };
-        let generation = Self::generation(&mut st.next_id, conf, tail, now, base);
+        let generation = Self::generation(&mut st.next_id, st.paths_epoch, conf, tail, now, base);
         if files_changed {
             let how = if generation.report_updated {
                 "updated"
@@ -569,7 +710,9 @@ impl Cache {
                 build_started.elapsed().as_secs_f64() * 1000.0
             ));
         }
-        st.current = Some(Arc::clone(&generation));
+        let mut published = self.write_published();
+        published.info = Some(Arc::clone(&generation.info));
+        published.current = Some(Arc::clone(&generation));
         Ok(generation)
     }
 
@@ -578,6 +721,7 @@ impl Cache {
     /// exact, else built from the whole database.
     fn generation(
         next_id: &mut u64,
+        paths_epoch: u64,
         conf: Arc<ConfData>,
         tail: &LeaseTail,
         now: i64,
@@ -594,44 +738,41 @@ impl Cache {
         let report = updated.unwrap_or_else(|| report::build(&conf.conf, &db, now, Detail::Full));
         let id = *next_id;
         *next_id += 1;
+        let info = Arc::new(GenerationInfo {
+            id,
+            built_at: unix_now(),
+            evaluated_at: report.now,
+            valid_until: report.valid_until,
+            subnets: report.subnets.len(),
+            leases_in_db: db.leases.len(),
+            lease_blocks: db.lease_blocks,
+            conf_files: conf.files.clone(),
+            leases: tail.info().clone(),
+            diagnostics,
+            db_version: tail.version(),
+            paths_epoch,
+        });
         Arc::new(Generation {
             id,
             conf,
             db,
             report,
-            built_at: unix_now(),
-            diagnostics,
-            leases: tail.info().clone(),
+            info,
             rendered: Default::default(),
             metrics: OnceLock::new(),
             report_updated,
-            db_version: tail.version(),
         })
     }
 
-    /// The current generation if answering from it needs no reading or
-    /// rebuilding (only `stat`s): the poll loop answers such requests
-    /// itself and leaves the rest to the workers.
-    pub fn fresh(&self) -> Option<Arc<Generation>> {
-        let now = self.now();
-        let st = self.lock();
-        let g = st.current.as_ref()?;
-        if st.read.error.is_some() || g.report.valid_until.is_some_and(|t| now >= t) {
-            return None;
-        }
-        let conf_unchanged = st.conf.as_ref()?.files.iter().all(FileStamp::unchanged);
-        let tail_unchanged = matches!(st.tail.as_ref()?.changed(), Ok(None));
-        (conf_unchanged && tail_unchanged).then(|| Arc::clone(g))
-    }
-
-    /// The outcome of the last read, for `/status`.
+    /// The outcome of the last read, for `/status`. Never waits.
     pub fn read_state(&self) -> ReadState {
-        self.lock().read.clone()
+        self.read_published().read.clone()
     }
 
-    /// The generation currently held, without refreshing.
-    pub fn current(&self) -> Option<Arc<Generation>> {
-        self.lock().current.clone()
+    /// What is known of the last generation built, for `/status`, even
+    /// while a refresh has its data. Never waits.
+    pub fn last_info(&self) -> Option<Arc<GenerationInfo>> {
+        self.read_published().info.clone()
     }
 }
 

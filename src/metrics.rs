@@ -184,7 +184,7 @@ pub fn render_generation(g: &Generation) -> String {
         }
     }
 
-    let l = &g.leases;
+    let l = &g.info.leases;
     family(
         &mut out,
         "dhcpstats_leases_file_size_bytes",
@@ -229,7 +229,7 @@ pub fn render_generation(g: &Generation) -> String {
             out,
             "dhcpstats_parse_diagnostics{{severity=\"{}\"}} {}",
             sev.as_str(),
-            g.diagnostics.count(sev)
+            g.info.diagnostics.count(sev)
         );
     }
     out
@@ -243,6 +243,8 @@ pub struct Process {
     pub last_read_ok: bool,
     /// (HTTP status, answers) for every status answered so far.
     pub requests: Vec<(u16, u64)>,
+    /// Responses abandoned because the client did not take them in time.
+    pub responses_cut: u64,
 }
 
 /// The whole exposition for a scrape.
@@ -283,6 +285,17 @@ pub fn render(g: Option<&Generation>, process: &Process) -> Arc<Vec<u8>> {
     for (code, n) in &process.requests {
         let _ = writeln!(tail, "dhcpstats_requests_total{{code=\"{code}\"}} {n}");
     }
+    family(
+        &mut tail,
+        "dhcpstats_responses_cut_total",
+        "counter",
+        "Responses abandoned because the client did not take them within the deadline.",
+    );
+    let _ = writeln!(
+        tail,
+        "dhcpstats_responses_cut_total {}",
+        process.responses_cut
+    );
     out.extend_from_slice(tail.as_bytes());
     out.into()
 }

@@ -158,6 +158,59 @@ row "append 1000 blocks, steady state: read (s) vs full read" "$steady" "$full_r
 row "  whole request (s) vs full read" "$steady_req" "$full_read" "$(ratio "$steady_req" "$full_read")"
 row "  report rebuilt or updated in place" "$(grep -c 'report updated' "$tmp/append.log") updated" "$(grep -c 'report built' "$tmp/append.log") built" "-"
 
+# 40 000 host reservations in one subnet (statics placement used to be
+# quadratic, redone at every rebuild).
+python3 - "$tmp" <<'PY'
+import sys
+d = sys.argv[1]
+with open(f"{d}/hosts.conf", "w") as f:
+    f.write("subnet 10.0.0.0 netmask 255.0.0.0 {\n  range 10.200.0.1 10.200.0.200;\n}\n")
+    for i in range(40000):
+        f.write(f"host h{i} {{ hardware ethernet 02:00:{(i>>16)&255:02x}:{(i>>8)&255:02x}:{i&255:02x}:01; fixed-address 10.{(i>>16)&255}.{(i>>8)&255}.{i&255 or 1}; }}\n")
+PY
+: > "$tmp/empty.leases"
+printf 'dhcpstats:\n  listen: 127.0.0.1:0\n  subnet_file: %s/hosts.conf\n  leases_file: %s/empty.leases\n' "$tmp" "$tmp" > "$tmp/hosts.yml"
+measure "hosts" "$bin" dump --config "$tmp/hosts.yml" --summary
+row "40k hosts in one subnet: dump --summary (s), goal" "$wall" "0.1" "$(ratio "$wall" 0.1)"
+
+# A hole of NUL bytes (what a crash or power loss leaves) in a real lease
+# file, against as many bytes of valid leases; peak RSS must not grow with
+# the hole.
+corpus_small="$root/testdata/corpus/small"
+hole_file() { # NAME MIB: the small corpus, a hole of MIB MiB, the corpus again
+  { cat "$corpus_small/dhcpd.leases"; head -c "$(( $2 * 1048576 ))" /dev/zero; printf '\n'; cat "$corpus_small/dhcpd.leases"; } > "$tmp/$1.leases"
+  printf 'dhcpstats:\n  listen: 127.0.0.1:0\n  subnet_file: %s/dhcpd.conf\n  leases_file: %s/%s.leases\n' "$corpus_small" "$tmp" "$1" > "$tmp/$1.yml"
+}
+hole_file hole64 64; hole_file hole16 16
+head -c 67108864 "$data/s2000/dhcpd.leases" > "$tmp/valid64.leases"
+printf 'dhcpstats:\n  listen: 127.0.0.1:0\n  subnet_file: %s/dhcpd.conf\n  leases_file: %s/valid64.leases\n' "$data/s2000" "$tmp" > "$tmp/valid64.yml"
+measure "valid64" "$bin" dump --config "$tmp/valid64.yml" --summary; valid_wall="$wall"
+measure "hole16" "$bin" dump --config "$tmp/hole16.yml" --summary; hole16_rss="$rss"
+measure "hole64" "$bin" dump --config "$tmp/hole64.yml" --summary
+row "64 MiB NUL hole: dump --summary (s) vs 64 MiB valid leases" "$wall" "$valid_wall" "$(ratio "$wall" "$valid_wall")"
+row "  peak RSS (KiB), 64 MiB hole vs 16 MiB hole" "$rss" "$hole16_rss" "$(ratio "$rss" "$hole16_rss")"
+
+# GET / while the server re-reads the 400 MB file in full (dhcpd replaced
+# it): the poll loops answer at once; data requests wait on a worker.
+d="$data/s2000"
+cp "$d/dhcpd.leases" "$tmp/refresh.leases"
+printf 'dhcpstats:\n  listen: 127.0.0.1:0\n  subnet_file: %s/dhcpd.conf\n  leases_file: %s/refresh.leases\n' "$d" "$tmp" > "$tmp/refresh.yml"
+"$bin" serve --config "$tmp/refresh.yml" 2> "$tmp/refresh.log" &
+pids+=($!)
+for _ in $(seq 600); do grep -q 'data generation' "$tmp/refresh.log" && break; sleep 0.1; done
+addr="$(sed -n 's/.*listening on http:\/\/\([^ ]*\).*/\1/p' "$tmp/refresh.log" | head -1)"
+cp "$tmp/refresh.leases" "$tmp/refresh.new" && mv "$tmp/refresh.new" "$tmp/refresh.leases"
+curl -sf -o /dev/null "http://$addr/subnets?summary" &
+data_req=$!
+: > "$tmp/root_lat"
+while kill -0 "$data_req" 2>/dev/null; do
+  curl -sf -o /dev/null -w '%{time_total}\n' "http://$addr/" >> "$tmp/root_lat"
+  curl -sf -o /dev/null -w '%{time_total}\n' "http://$addr/status" >> "$tmp/root_lat"
+done
+worst="$(sort -g "$tmp/root_lat" | tail -1)"
+row "GET / and /status during a 400 MB refresh: worst (s), goal" "$worst" "0.05" "$(ratio "$worst" 0.05)"
+row "  requests answered while the refresh ran" "$(wc -l < "$tmp/root_lat")" "-" "-"
+
 # Cold /subnets on the real corpus (the original Python DHCPStats: ~0.9 s).
 corpus="$root/testdata/corpus/main"
 gzip -dc "$corpus/dhcpd.leases.gz" > "$tmp/main.leases"

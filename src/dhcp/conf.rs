@@ -41,6 +41,15 @@ pub const MAX_DEPTH: u32 = 64;
 /// Includes nested deeper than this are refused.
 pub const MAX_INCLUDE_DEPTH: u32 = 16;
 
+/// At most this many includes are read in all (a file that includes
+/// another twice, sixteen levels deep, would otherwise mean 65 536 reads):
+/// sites that keep one file per host have thousands, not tens of
+/// thousands.
+pub const MAX_INCLUDED_FILES: usize = 10_000;
+
+/// At most this many bytes are read through includes in all.
+pub const MAX_INCLUDED_BYTES: u64 = 512 * 1024 * 1024;
+
 /// Where a declaration was written.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Origin {
@@ -190,6 +199,10 @@ pub fn parse(main: &Loaded, loader: &mut dyn IncludeLoader, diags: &mut Diagnost
         host_index: HashMap::new(),
         subnet_index: HashMap::new(),
         include_stack: vec![main.identity.clone()],
+        range_sets: HashMap::new(),
+        included_files: 0,
+        included_bytes: 0,
+        includes_exhausted: false,
     };
     let mut cur = Cursor::new(&main.bytes, Mode::Conf, main.display.clone());
     let ctx = Ctx {
@@ -281,6 +294,14 @@ struct Parser<'l> {
     host_index: HashMap<String, usize>,
     subnet_index: HashMap<(u32, u8), usize>,
     include_stack: Vec<PathBuf>,
+    /// Per subnet (by index), its ranges as disjoint blocks, to find an
+    /// overlap without comparing every pair.
+    range_sets: HashMap<usize, RangeSet>,
+    /// Includes read so far and their bytes, against the totals above.
+    included_files: usize,
+    included_bytes: u64,
+    /// The totals were reached (reported once).
+    includes_exhausted: bool,
 }
 
 /// Marks a dropped host (duplicate name): its body is parsed for
@@ -1104,11 +1125,12 @@ impl Parser<'_> {
             return;
         };
         let (lo, hi) = (u32::from(range.low), u32::from(range.high));
-        let clash = s
-            .ranges
-            .iter()
-            .find(|r| u32::from(r.low) <= hi && lo <= u32::from(r.high))
+        let set = self.range_sets.entry(subnet).or_default();
+        let clash = set
+            .overlapping(lo, hi, &s.ranges)
+            .and_then(|i| s.ranges.get(i))
             .map(|r| (r.low, r.high));
+        set.insert(lo, hi, s.ranges.len());
         let cidr = s.cidr();
         s.ranges.push(range);
         if let Some((other_lo, other_hi)) = clash {
@@ -1155,6 +1177,23 @@ impl Parser<'_> {
             );
             return;
         }
+        if self.includes_exhausted {
+            return;
+        }
+        if self.included_files >= MAX_INCLUDED_FILES || self.included_bytes > MAX_INCLUDED_BYTES {
+            self.includes_exhausted = true;
+            self.report(
+                cur,
+                kw.pos(),
+                Severity::Error,
+                format!(
+                    "includes read {} files ({} MiB) in all, the most dhcpstats reads; \"{name}\" and every later include are not read",
+                    self.included_files,
+                    self.included_bytes >> 20
+                ),
+            );
+            return;
+        }
         let loaded = match self.loader.load(&name) {
             Ok(l) => l,
             Err(message) => {
@@ -1162,6 +1201,8 @@ impl Parser<'_> {
                 return;
             }
         };
+        self.included_files += 1;
+        self.included_bytes += loaded.bytes.len() as u64;
         if self.include_stack.contains(&loaded.identity) {
             self.report(
                 cur,
@@ -1340,6 +1381,56 @@ impl Parser<'_> {
     }
 }
 
+/// The ranges of one subnet as disjoint blocks of overlapping ranges, by
+/// low address, each with the indices of its ranges: finding a range that
+/// overlaps a new one costs a search, not a pass over all of them.
+#[derive(Default)]
+struct RangeSet {
+    /// low → (high, indices into the subnet's ranges)
+    blocks: std::collections::BTreeMap<u32, (u32, Vec<usize>)>,
+}
+
+impl RangeSet {
+    /// The index of a range overlapping `[lo, hi]`, if any.
+    fn overlapping(&self, lo: u32, hi: u32, ranges: &[Range]) -> Option<usize> {
+        // Blocks are disjoint: those overlapping [lo, hi] are the ones
+        // just before `hi`, going back while they reach `lo`.
+        self.blocks
+            .range(..=hi)
+            .rev()
+            .take_while(|(_, (block_hi, _))| *block_hi >= lo)
+            .flat_map(|(_, (_, members))| members.iter().copied())
+            .find(|&i| {
+                ranges
+                    .get(i)
+                    .is_some_and(|r| u32::from(r.low) <= hi && lo <= u32::from(r.high))
+            })
+    }
+
+    /// Adds range `index` = `[lo, hi]`, merging the blocks it overlaps.
+    fn insert(&mut self, lo: u32, hi: u32, index: usize) {
+        let mut low = lo;
+        let mut high = hi;
+        let mut members = vec![index];
+        let touching: Vec<u32> = self
+            .blocks
+            .range(..=hi)
+            .rev()
+            .take_while(|(_, (block_hi, _))| *block_hi >= lo)
+            .map(|(block_lo, _)| *block_lo)
+            .collect();
+        for key in touching {
+            if let Some((block_hi, block_members)) = self.blocks.remove(&key) {
+                low = low.min(key);
+                high = high.max(block_hi);
+                members.extend(block_members);
+            }
+        }
+        members.sort_unstable();
+        self.blocks.insert(low, (high, members));
+    }
+}
+
 fn at_origin(o: &Origin, severity: Severity, message: String) -> Diagnostic {
     Diagnostic {
         file: o.file.clone(),
@@ -1372,5 +1463,47 @@ pub fn merge_static(conf: &mut Conf, statics: Conf, diags: &mut Diagnostics) {
         }
         known.insert(h.name.clone());
         conf.hosts.push(h);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The block search finds an overlapping range exactly when a pass
+    /// over every earlier range does (the check it replaced).
+    #[test]
+    fn range_set_finds_overlaps_like_a_pairwise_check() {
+        let mut x: u32 = 0x9E37_79B9;
+        let mut next = |m: u32| {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            x % m
+        };
+        for round in 0..200 {
+            let span = if round % 2 == 0 { 500 } else { 50_000 };
+            let mut set = RangeSet::default();
+            let mut ranges: Vec<Range> = Vec::new();
+            for _ in 0..60 {
+                let lo = next(span);
+                let hi = lo + next(40);
+                let found = set.overlapping(lo, hi, &ranges);
+                let pairwise = ranges
+                    .iter()
+                    .position(|r| u32::from(r.low) <= hi && lo <= u32::from(r.high));
+                assert_eq!(found.is_some(), pairwise.is_some(), "round {round}");
+                if let Some(i) = found {
+                    let r = &ranges[i];
+                    assert!(u32::from(r.low) <= hi && lo <= u32::from(r.high));
+                }
+                set.insert(lo, hi, ranges.len());
+                ranges.push(Range {
+                    low: Ipv4Addr::from(lo),
+                    high: Ipv4Addr::from(hi),
+                    dynamic_bootp: false,
+                });
+            }
+        }
     }
 }

@@ -52,6 +52,8 @@ pub struct App {
     pub cache: Cache,
     started: Instant,
     requests: [AtomicU64; 12],
+    /// Responses abandoned because the client did not take them in time.
+    cut: AtomicU64,
 }
 
 impl App {
@@ -61,6 +63,7 @@ impl App {
             cache: Cache::new(Paths::of(config), now, Box::new(|m: &str| log::info(m))),
             started: Instant::now(),
             requests: Default::default(),
+            cut: AtomicU64::new(0),
         }
     }
 
@@ -85,6 +88,16 @@ impl App {
         if let Some(n) = self.requests.get(i) {
             n.fetch_add(1, Ordering::Relaxed);
         }
+    }
+
+    /// Counts a response abandoned because the client did not take it
+    /// within the deadline.
+    pub fn count_cut(&self) {
+        self.cut.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn responses_cut(&self) -> u64 {
+        self.cut.load(Ordering::Relaxed)
     }
 
     /// (status, answers) for every status answered at least once.
@@ -171,7 +184,7 @@ pub fn serve(config: Config, now: Option<i64>) -> i32 {
     // show in the log at start.
     match app.cache.get() {
         Ok(g) => {
-            let d = &g.diagnostics;
+            let d = &g.info.diagnostics;
             let (e, w) = (
                 d.count(crate::diag::Severity::Error),
                 d.count(crate::diag::Severity::Warning),

@@ -55,7 +55,11 @@ impl Response {
         if self.status != 304 {
             h.extend_from_slice(format!("Content-Type: {}\r\n", self.content_type).as_bytes());
         }
-        h.extend_from_slice(format!("Content-Length: {}\r\n", self.body.len()).as_bytes());
+        // A 304 has no body, and a Content-Length would claim one of that
+        // size for the representation (RFC 9110 §8.6): none is sent.
+        if self.status != 304 {
+            h.extend_from_slice(format!("Content-Length: {}\r\n", self.body.len()).as_bytes());
+        }
         h.extend_from_slice(b"Cache-Control: no-cache\r\n");
         if let Some(e) = &self.etag {
             h.extend_from_slice(format!("ETag: {e}\r\n").as_bytes());

@@ -32,7 +32,7 @@ fn compare_keys(presented: &[u8], expected: &[u8], visit: &mut dyn FnMut(usize))
     std::hint::black_box(diff) == 0
 }
 
-fn authorized(settings: &Settings, req: &Request, path: &str) -> bool {
+fn authorized(settings: &Settings, req: &Request, route: Option<&Route>) -> bool {
     let Some(key) = &settings.auth else {
         return true;
     };
@@ -41,8 +41,9 @@ fn authorized(settings: &Settings, req: &Request, path: &str) -> bool {
         .api_key
         .as_deref()
         .is_some_and(|k| keys_match(k, expected));
-    // Prometheus sends `Authorization: Bearer <key>`; accepted on /metrics only.
-    let by_bearer = path == "/metrics"
+    // Prometheus sends `Authorization: Bearer <key>`; accepted on /metrics
+    // only (however the path is spelled: `/metrics/` too).
+    let by_bearer = route == Some(&Route::Metrics)
         && req
             .bearer
             .as_deref()
@@ -125,10 +126,11 @@ pub fn answer(app: &App, req: &Request, place: Place) -> Option<Response> {
     let settings = app.settings();
     let (raw_path, query) = req.target.split_once('?').unwrap_or((&req.target, ""));
     let path = percent_decode(raw_path);
-    if !authorized(&settings, req, &path) {
+    let route = route(&path);
+    if !authorized(&settings, req, route.as_ref()) {
         return Some(Response::message(401, "X-Api-Key authentication failed."));
     }
-    let Some(route) = route(&path) else {
+    let Some(route) = route else {
         return Some(Response::message(
             404,
             "not found; the routes are /, /subnets, /subnets/<network>/<len>, /metrics and /status",
@@ -139,15 +141,6 @@ pub fn answer(app: &App, req: &Request, place: Place) -> Option<Response> {
         r.allow = true;
         return Some(r);
     }
-    if route == Route::Root {
-        return Some(Response::message(200, "dhcpstats API"));
-    }
-    // Data: from the current generation if it is fresh, else a worker
-    // refreshes it.
-    let data = match place {
-        Place::Loop => Ok(app.cache.fresh()?),
-        Place::Worker => app.cache.get(),
-    };
     let style = Style {
         pretty: settings.debug || has_flag(query, "pretty"),
         detail: if has_flag(query, "summary") {
@@ -157,24 +150,47 @@ pub fn answer(app: &App, req: &Request, place: Place) -> Option<Response> {
         },
     };
     let response = match route {
+        // Never wait for data: answered by the loops even while a refresh
+        // runs.
         Route::Root => return Some(Response::message(200, "dhcpstats API")),
-        Route::Status => return Some(status(app, data.ok(), style)),
+        Route::Status => return Some(status(app, style)),
         Route::Metrics => {
+            let data = match data(app, place)? {
+                Ok(g) if place == Place::Loop && g.metrics.get().is_none() => return None,
+                data => data,
+            };
             let process = crate::metrics::Process {
                 last_read_ok: app.cache.read_state().error.is_none(),
                 requests: app.request_counts(),
+                responses_cut: app.responses_cut(),
             };
             let body = crate::metrics::render(data.as_ref().ok().map(Arc::as_ref), &process);
             return Some(Response::new(200, PROMETHEUS, body));
         }
-        Route::Subnets => with_data(data, |g| Ok(g.render(style))),
-        Route::Subnet(cidr) => with_data(data, |g| {
-            let wanted = normalize_cidr(&cidr).map_err(|e| Response::message(404, &e))?;
-            let index = g.report.subnets.iter().position(|s| s.cidr == wanted);
-            index
-                .and_then(|i| g.render_subnet(i, style))
-                .ok_or_else(|| Response::message(404, &format!("no subnet {wanted} is declared")))
-        }),
+        Route::Subnets => {
+            let data = data(app, place)?;
+            if place == Place::Loop {
+                let ready = data.as_ref().ok().and_then(|g| g.rendered(style));
+                ready.map(Ok)?
+            } else {
+                with_data(data, |g| Ok(g.render(style)))
+            }
+        }
+        Route::Subnet(cidr) => {
+            // Rendered per request (small): on a worker.
+            if place == Place::Loop {
+                return None;
+            }
+            with_data(data(app, place)?, |g| {
+                let wanted = normalize_cidr(&cidr).map_err(|e| Response::message(404, &e))?;
+                let index = g.report.subnets.iter().position(|s| s.cidr == wanted);
+                index
+                    .and_then(|i| g.render_subnet(i, style))
+                    .ok_or_else(|| {
+                        Response::message(404, &format!("no subnet {wanted} is declared"))
+                    })
+            })
+        }
     };
     Some(match response {
         Ok(rendered) => {
@@ -191,6 +207,17 @@ pub fn answer(app: &App, req: &Request, place: Place) -> Option<Response> {
         }
         Err(r) => r,
     })
+}
+
+/// The generation to answer from. In a loop only one that is current
+/// without any reading (`None` hands the request to a worker); on a
+/// worker, refreshed as needed.
+fn data(app: &App, place: Place) -> Option<Result<Arc<Generation>, NoData>> {
+    match (app.cache.fresh(), place) {
+        (Some(g), _) => Some(Ok(g)),
+        (None, Place::Loop) => None,
+        (None, Place::Worker) => Some(app.cache.get()),
+    }
 }
 
 /// `If-None-Match` holds `*` or a list of tags (weak ones compare too).
@@ -211,15 +238,17 @@ fn with_data(
     }
 }
 
-fn status(app: &App, data: Option<Arc<Generation>>, style: Style) -> Response {
-    let generation = data.or_else(|| app.cache.current());
+/// `/status`, from what the cache published last: answers at once, even
+/// while a refresh runs.
+fn status(app: &App, style: Style) -> Response {
+    let info = app.cache.last_info();
     let read = app.cache.read_state();
     let settings = app.settings();
     let mut files = Vec::new();
     let mut data = serde_json::Value::Null;
     let mut diagnostics = serde_json::json!({"errors": 0, "warnings": 0, "notes": 0, "first": []});
-    if let Some(g) = &generation {
-        for f in &g.conf.files {
+    if let Some(g) = &info {
+        for f in &g.conf_files {
             files.push(file_json("configuration", f, None));
         }
         let l = &g.leases;
@@ -237,11 +266,11 @@ fn status(app: &App, data: Option<Arc<Generation>>, style: Style) -> Response {
         data = serde_json::json!({
             "generation": g.id,
             "built_at": format_rfc3339(g.built_at),
-            "evaluated_at": format_rfc3339(g.report.now),
-            "valid_until": g.report.valid_until.map(format_rfc3339),
-            "subnets": g.report.subnets.len(),
-            "leases": g.db.leases.len(),
-            "lease_blocks": g.db.lease_blocks,
+            "evaluated_at": format_rfc3339(g.evaluated_at),
+            "valid_until": g.valid_until.map(format_rfc3339),
+            "subnets": g.subnets,
+            "leases": g.leases_in_db,
+            "lease_blocks": g.lease_blocks,
         });
         let d = &g.diagnostics;
         let first: Vec<String> = d.items().iter().take(20).map(|x| x.to_string()).collect();
@@ -256,7 +285,7 @@ fn status(app: &App, data: Option<Arc<Generation>>, style: Style) -> Response {
         "version": crate::VERSION,
         "uptime_seconds": app.uptime().as_secs(),
         "config_file": settings.config_path.display().to_string(),
-        "stale": read.error.is_some() && generation.is_some(),
+        "stale": read.error.is_some() && info.is_some(),
         "last_error": read.error,
         "last_error_at": read.failed_at.map(format_rfc3339),
         "data": data,

@@ -48,12 +48,20 @@ pub struct Limits {
     pub idle_timeout: Duration,
     /// Time a response may go without any byte being taken by the client.
     pub write_timeout: Duration,
+    /// The whole response must be taken within `write_timeout` plus its
+    /// length at this rate (bytes per second): a client that reads a
+    /// byte now and then cannot keep a large body (and the generation it
+    /// belongs to) in memory for longer than that.
+    pub min_send_rate: u64,
     pub max_connections: usize,
     pub max_requests_per_connection: u32,
     /// Requests waiting for a worker beyond which the answer is 503.
     pub queue: usize,
     /// How long shutdown waits for requests in flight.
     pub shutdown_grace: Duration,
+    /// Fault injection for tests: each poll loop's first `fail_polls`
+    /// waits fail as if the poller had an error. Always 0 in production.
+    pub fail_polls: u32,
 }
 
 impl Limits {
@@ -62,10 +70,12 @@ impl Limits {
             head_timeout: Duration::from_secs(10),
             idle_timeout: Duration::from_secs(15),
             write_timeout: Duration::from_secs(30),
+            min_send_rate: 256 * 1024,
             max_connections: default_max_connections(),
             max_requests_per_connection: 1000,
             queue: threads.max(1) * 64,
             shutdown_grace: Duration::from_secs(10),
+            fail_polls: 0,
         }
     }
 }
@@ -86,6 +96,9 @@ fn default_max_connections() -> usize {
         None => 512,
     }
 }
+
+/// Consecutive poll failures after which a loop builds a new poller.
+const POLL_FAILURES_BEFORE_REBUILD: u32 = 3;
 
 const LISTENER: Token = Token(0);
 const WAKER: Token = Token(1);
@@ -111,6 +124,8 @@ struct Conn {
     body_out: Option<Arc<Vec<u8>>>,
     written: usize,
     deadline: Instant,
+    /// While writing: when the whole response must be out.
+    response_deadline: Instant,
     /// When the current head started (first byte), for its deadline.
     head_started: Option<Instant>,
     last_activity: Instant,
@@ -171,7 +186,7 @@ pub fn run(
         let (done_tx, done_rx) = mpsc::channel::<Done>();
         lanes.push(Lane {
             done: done_tx,
-            waker,
+            waker: Mutex::new(waker),
         });
         setups.push((poll, l, done_rx));
     }
@@ -186,7 +201,6 @@ pub fn run(
                 .spawn(move || worker(&app, &rx, &lanes))?,
         );
     }
-    drop(lanes);
     let flags = Arc::new(flags);
     let mut handles = Vec::new();
     let mut first = None;
@@ -208,11 +222,11 @@ pub fn run(
         if lane == 0 {
             first = Some((engine, poll, l, done_rx));
         } else {
-            let flags = Arc::clone(&flags);
+            let (flags, lanes) = (Arc::clone(&flags), Arc::clone(&lanes));
             handles.push(
                 std::thread::Builder::new()
                     .name(format!("dhcpstats-loop-{lane}"))
-                    .spawn(move || poll_loop(engine, poll, l, &done_rx, &flags))?,
+                    .spawn(move || poll_loop(engine, poll, l, &done_rx, &flags, &lanes))?,
             );
         }
     }
@@ -221,8 +235,9 @@ pub fn run(
     drop(job_tx);
     let mut result = Ok(());
     if let Some((engine, poll, l, done_rx)) = first {
-        result = poll_loop(engine, poll, l, &done_rx, &flags);
+        result = poll_loop(engine, poll, l, &done_rx, &flags, &lanes);
     }
+    drop(lanes);
     for h in handles {
         match h.join() {
             Ok(r) => result = result.and(r),
@@ -238,7 +253,15 @@ pub fn run(
 /// Where a worker sends an answer back: the loop that owns the connection.
 struct Lane {
     done: mpsc::Sender<Done>,
-    waker: Arc<Waker>,
+    /// Replaced when the loop rebuilds its poller (see `poll_loop`).
+    waker: Mutex<Arc<Waker>>,
+}
+
+impl Lane {
+    fn wake(&self) {
+        let waker = Arc::clone(&self.waker.lock().unwrap_or_else(|p| p.into_inner()));
+        let _ = waker.wake();
+    }
 }
 
 /// One poll loop, until termination is asked and its connections are done.
@@ -248,17 +271,47 @@ fn poll_loop(
     listener: TcpListener,
     done_rx: &Receiver<Done>,
     flags: &Flags,
+    lanes: &[Lane],
 ) -> std::io::Result<()> {
     let mut listener = Some(listener);
     let mut events = Events::with_capacity(1024);
     let mut draining_since: Option<Instant> = None;
+    let mut injected_failures = engine.limits.fail_polls;
+    let mut failures: u32 = 0;
     loop {
         let timeout = engine.next_timeout().min(Duration::from_millis(250));
-        if let Err(e) = poll.poll(&mut events, Some(timeout)) {
-            if e.kind() != ErrorKind::Interrupted {
-                return Err(e);
+        let polled = if injected_failures > 0 {
+            injected_failures -= 1;
+            Err(std::io::Error::other("injected poll failure (test)"))
+        } else {
+            poll.poll(&mut events, Some(timeout))
+        };
+        if let Err(e) = polled {
+            if e.kind() == ErrorKind::Interrupted {
+                continue;
             }
+            // The loop never ends because its poller failed: wait a
+            // moment and try again; after repeated failures, start over
+            // with a new poller, the listener and every connection
+            // registered anew.
+            failures += 1;
+            if failures == 1 {
+                log::error(&format!("poll failed: {e}; retrying"));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+            if failures >= POLL_FAILURES_BEFORE_REBUILD {
+                match engine.rebuild(listener.as_mut(), lanes) {
+                    Ok(new_poll) => {
+                        poll = new_poll;
+                        log::info("poll loop restarted with a new poller");
+                        failures = 0;
+                    }
+                    Err(e) => log::error(&format!("cannot restart the poll loop: {e}")),
+                }
+            }
+            continue;
         }
+        failures = 0;
         for ev in events.iter() {
             match ev.token() {
                 LISTENER => {
@@ -335,7 +388,7 @@ fn worker(app: &App, jobs: &Mutex<Receiver<Job>>, lanes: &[Lane]) {
             response,
         });
         if sent.is_ok() {
-            let _ = lane.waker.wake();
+            lane.wake();
         }
     }
 }
@@ -362,6 +415,48 @@ struct Engine {
 }
 
 impl Engine {
+    /// A new poller with the listener, a new waker (given to the workers
+    /// through `lanes`) and every open connection registered; connections
+    /// are then served as if their sockets had just become ready.
+    fn rebuild(
+        &mut self,
+        listener: Option<&mut TcpListener>,
+        lanes: &[Lane],
+    ) -> std::io::Result<Poll> {
+        let poll = Poll::new()?;
+        let waker = Arc::new(Waker::new(poll.registry(), WAKER)?);
+        if let Some(l) = listener {
+            poll.registry().register(l, LISTENER, Interest::READABLE)?;
+        }
+        if let Some(lane) = lanes.get(self.lane) {
+            *lane.waker.lock().unwrap_or_else(|p| p.into_inner()) = waker;
+        }
+        let mut lost = Vec::new();
+        for (i, slot) in self.conns.iter_mut().enumerate() {
+            if let Some(c) = slot {
+                let registered = poll.registry().register(
+                    &mut c.stream,
+                    Token(i + FIRST_CONN),
+                    Interest::READABLE | Interest::WRITABLE,
+                );
+                if registered.is_err() {
+                    lost.push(i);
+                }
+            }
+        }
+        for i in lost {
+            self.close(i, &poll);
+        }
+        for i in 0..self.conns.len() {
+            match self.conns.get(i).and_then(Option::as_ref).map(|c| c.phase) {
+                Some(Phase::Reading) => self.pending.push_back(i),
+                Some(Phase::Writing) => self.write(i, &poll),
+                _ => {}
+            }
+        }
+        Ok(poll)
+    }
+
     /// Serves the connections that finished an answer, round-robin, until
     /// none has a complete request buffered.
     fn drain_pending(&mut self, poll: &Poll) {
@@ -448,6 +543,7 @@ impl Engine {
                 body_out: None,
                 written: 0,
                 deadline: now + self.limits.head_timeout,
+                response_deadline: now,
                 head_started: Some(now),
                 last_activity: now,
                 served: 0,
@@ -679,6 +775,7 @@ impl Engine {
         let date = self.app.date();
         let max_requests = self.limits.max_requests_per_connection;
         let write_timeout = self.limits.write_timeout;
+        let min_send_rate = self.limits.min_send_rate;
         let Some(c) = self.conns.get_mut(token).and_then(Option::as_mut) else {
             return;
         };
@@ -697,7 +794,10 @@ impl Engine {
         c.written = 0;
         c.close_after = !keep_alive;
         c.phase = Phase::Writing;
-        c.deadline = Instant::now() + write_timeout;
+        let total = (c.head_out.len() + c.body_out.as_ref().map_or(0, |b| b.len())) as u64;
+        let transfer = Duration::from_secs(total / min_send_rate.max(1));
+        c.response_deadline = Instant::now() + write_timeout + transfer;
+        c.deadline = (Instant::now() + write_timeout).min(c.response_deadline);
         let started = c.log_line.as_ref().map_or_else(Instant::now, |l| l.1);
         c.log_line = Some((line, started, response.status, response.body.len()));
         self.write(token, poll);
@@ -731,7 +831,9 @@ impl Engine {
                     Ok(0) => break Outcome::Failed,
                     Ok(n) => {
                         c.written += n;
-                        c.deadline = Instant::now() + write_timeout;
+                        // Progress buys time, but never past the deadline
+                        // of the whole response.
+                        c.deadline = (Instant::now() + write_timeout).min(c.response_deadline);
                     }
                     Err(e) if e.kind() == ErrorKind::WouldBlock => break Outcome::Blocked,
                     Err(e) if e.kind() == ErrorKind::Interrupted => continue,
@@ -828,6 +930,10 @@ impl Engine {
                     self.close(token, poll);
                 }
             } else {
+                if phase == Phase::Writing {
+                    // A client that did not take its answer in time.
+                    self.app.count_cut();
+                }
                 self.close(token, poll);
             }
         }
@@ -861,4 +967,151 @@ fn first_line(buf: &[u8]) -> String {
         .unwrap_or(buf.len())
         .min(200);
     String::from_utf8_lossy(buf.get(..end).unwrap_or_default()).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    //! The engine with limits no production server has: a short response
+    //! deadline, and pollers that fail.
+
+    use super::*;
+    use std::net::TcpStream;
+    use std::path::PathBuf;
+
+    /// A temporary directory with a lease file of `leases` active leases
+    /// (about 160 bytes each in a full `/subnets`) and its configuration.
+    struct Site(PathBuf);
+
+    impl Site {
+        fn new(tag: &str, leases: u32) -> Site {
+            let dir = std::env::temp_dir().join(format!("dhcpstats-{tag}-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(&dir).expect("temp dir");
+            std::fs::write(
+                dir.join("dhcpd.conf"),
+                "subnet 10.0.0.0 netmask 255.0.0.0 { range 10.0.0.1 10.255.255.254; }\n",
+            )
+            .expect("write conf");
+            let mut text = String::new();
+            for i in 0..leases {
+                text.push_str(&format!(
+                    "lease 10.{}.{}.{} {{\n  starts 4 2026/11/26 01:00:00;\n  ends never;\n  binding state active;\n  hardware ethernet 02:00:00:{:02x}:{:02x}:{:02x};\n  client-hostname \"host-{i}\";\n}}\n",
+                    (i >> 16) & 255, (i >> 8) & 255, i & 255, (i >> 16) & 255, (i >> 8) & 255, i & 255
+                ));
+            }
+            std::fs::write(dir.join("dhcpd.leases"), text).expect("write leases");
+            Site(dir)
+        }
+
+        fn app(&self) -> Arc<App> {
+            let yml = format!(
+                "dhcpstats:\n  listen: 127.0.0.1:0\n  subnet_file: {}\n  leases_file: {}\n",
+                self.0.join("dhcpd.conf").display(),
+                self.0.join("dhcpd.leases").display()
+            );
+            let config = crate::config::parse(&self.0.join("dhcpstats.yml"), yml.as_bytes())
+                .expect("a valid configuration");
+            Arc::new(App::new(&config, Some(1_795_000_000)))
+        }
+    }
+
+    impl Drop for Site {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    /// Runs the engine on a thread; returns its address and the flag
+    /// that stops it.
+    fn start(app: &Arc<App>, limits: Limits) -> (std::net::SocketAddr, Arc<AtomicBool>) {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        listener.set_nonblocking(true).expect("nonblocking");
+        let addr = listener.local_addr().expect("address");
+        let terminate = Arc::new(AtomicBool::new(false));
+        let flags = Flags {
+            terminate: Arc::clone(&terminate),
+            reload: Arc::new(AtomicBool::new(false)),
+        };
+        let app = Arc::clone(app);
+        std::thread::spawn(move || run(app, listener, 2, limits, flags));
+        (addr, terminate)
+    }
+
+    fn get(addr: std::net::SocketAddr, path: &str) -> Option<String> {
+        let mut s = TcpStream::connect(addr).ok()?;
+        s.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
+        s.write_all(format!("GET {path} HTTP/1.1\r\nConnection: close\r\n\r\n").as_bytes())
+            .ok()?;
+        let mut out = Vec::new();
+        s.read_to_end(&mut out).ok()?;
+        Some(String::from_utf8_lossy(&out).into_owned())
+    }
+
+    #[test]
+    fn a_client_reading_a_trickle_is_cut_at_the_response_deadline() {
+        let site = Site::new("trickle", 150_000);
+        let app = site.app();
+        let limits = Limits {
+            write_timeout: Duration::from_secs(1),
+            min_send_rate: u64::MAX,
+            ..Limits::for_threads(2)
+        };
+        let (addr, terminate) = start(&app, limits);
+        // Render once, so the slow request is answered from bytes at once.
+        let full = get(addr, "/subnets").expect("an answer");
+        assert!(full.len() > 16 << 20, "a body larger than socket buffers");
+
+        let mut s = TcpStream::connect(addr).expect("connect");
+        s.write_all(b"GET /subnets HTTP/1.1\r\n\r\n").expect("send");
+        s.set_read_timeout(Some(Duration::from_millis(100)))
+            .expect("timeout");
+        // Take 64 KiB every 10 ms: progress well within every write
+        // timeout, yet seconds for the whole body. Without a deadline for
+        // the whole response, each chunk taken buys another write timeout
+        // and the body is sent to the end.
+        let started = Instant::now();
+        let mut chunk = vec![0u8; 64 * 1024];
+        let mut taken = 0;
+        while app.responses_cut() == 0 && started.elapsed() < Duration::from_secs(30) {
+            match s.read(&mut chunk) {
+                Ok(0) => break,
+                Ok(n) => taken += n,
+                Err(_) => {}
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        assert!(
+            taken < full.len(),
+            "the whole body was sent ({taken} bytes)"
+        );
+        assert_eq!(app.responses_cut(), 1, "the trickling client was cut");
+        terminate.store(true, Ordering::SeqCst);
+    }
+
+    #[test]
+    fn failing_pollers_restart_instead_of_leaving_connections_dead() {
+        let site = Site::new("pollfail", 3);
+        let app = site.app();
+        // Two failures are retried on the same poller; five make each loop
+        // build a new one.
+        for fail_polls in [2, 5] {
+            let limits = Limits {
+                fail_polls,
+                ..Limits::for_threads(2)
+            };
+            let (addr, terminate) = start(&app, limits);
+            for _ in 0..4 {
+                let reply = get(addr, "/subnets?summary").unwrap_or_default();
+                assert!(
+                    reply.starts_with("HTTP/1.1 200 OK"),
+                    "{fail_polls} failed polls: {reply}"
+                );
+                // A request that needs a worker: its answer comes back to
+                // the loop through the (possibly new) waker.
+                let reply = get(addr, "/subnets/10.0.0.0/8?summary").unwrap_or_default();
+                assert!(reply.starts_with("HTTP/1.1 200 OK"), "{reply}");
+            }
+            terminate.store(true, Ordering::SeqCst);
+        }
+    }
 }

@@ -349,6 +349,10 @@ fn lease_entries<'a>(
     out.clear();
     own.clear();
     own.extend(Fields::new(fields).filter_map(|f| own_key(&f)));
+    if Fields::new(fields).nth(SMALL_LEASE).is_some() {
+        return lease_entries_indexed(fields, own, out);
+    }
+    // A real block has a dozen fields: comparing with each is cheapest.
     for f in Fields::new(fields) {
         let is_own = own_key(&f).is_some();
         let (key, value) = entry(f);
@@ -358,6 +362,38 @@ fn lease_entries<'a>(
         match out.iter_mut().find(|(k, _)| *k == key) {
             Some(slot) => slot.1 = value,
             None => out.push((key, value)),
+        }
+    }
+}
+
+/// Fields beyond which [`lease_entries`] looks keys up in hash tables
+/// (a block with thousands of `set` lines must not cost their square).
+const SMALL_LEASE: usize = 32;
+
+/// [`lease_entries`] for blocks with many fields: the same result.
+fn lease_entries_indexed<'a>(
+    fields: &'a [u8],
+    own: &[Cow<'a, str>],
+    out: &mut Vec<(Cow<'a, str>, Value<'a>)>,
+) {
+    let own: std::collections::HashSet<&str> = own.iter().map(Cow::as_ref).collect();
+    let mut position: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for f in Fields::new(fields) {
+        let is_own = own_key(&f).is_some();
+        let (key, value) = entry(f);
+        if !is_own && own.contains(key.as_ref()) {
+            continue;
+        }
+        match position.get(key.as_ref()) {
+            Some(&i) => {
+                if let Some(slot) = out.get_mut(i) {
+                    slot.1 = value;
+                }
+            }
+            None => {
+                position.insert(key.to_string(), out.len());
+                out.push((key, value));
+            }
         }
     }
 }
@@ -436,6 +472,52 @@ mod tests {
                 ("note".to_string(), "b".to_string()),
             ]
         );
+    }
+
+    #[test]
+    fn many_fields_give_what_few_would() {
+        // Issue 12: thousands of `set` lines in one block (the indexed
+        // path) keep the rules of the small path.
+        let mut w = FieldWriter::new();
+        w.set(b"uid", b"from-set");
+        w.time("starts", LeaseTime::At(0));
+        w.text("uid", b"real");
+        for i in 0..5000 {
+            w.set(
+                format!("v{}", i % 2500).as_bytes(),
+                format!("{i}").as_bytes(),
+            );
+        }
+        w.set(b"starts", b"x");
+        let got = entries(&w);
+        assert_eq!(got.len(), 2 + 2500);
+        assert_eq!(
+            got[0],
+            ("starts".to_string(), "4 1970/01/01 00:00:00".to_string())
+        );
+        assert_eq!(got[1], ("uid".to_string(), "real".to_string()));
+        assert_eq!(got[2], ("v0".to_string(), "2500".to_string()));
+        assert_eq!(got[2501], ("v2499".to_string(), "4999".to_string()));
+        // Both paths agree on a block right at the threshold and above.
+        for n in [SMALL_LEASE - 2, SMALL_LEASE + 2] {
+            let mut w = FieldWriter::new();
+            for i in 0..n {
+                w.set(format!("k{}", i % 7).as_bytes(), b"v");
+            }
+            w.text("uid", b"u");
+            w.set(b"uid", b"ignored");
+            let buf = w.as_bytes().to_vec();
+            let mut own = Vec::new();
+            let mut small = Vec::new();
+            let mut indexed = Vec::new();
+            own.extend(Fields::new(&buf).filter_map(|f| own_key(&f)));
+            lease_entries_indexed(&buf, &own, &mut indexed);
+            lease_entries(&buf, &mut Vec::new(), &mut small);
+            let text = |v: &[(Cow<'_, str>, Value<'_>)]| -> Vec<String> {
+                v.iter().map(|(k, _)| k.to_string()).collect()
+            };
+            assert_eq!(text(&small), text(&indexed), "{n} fields");
+        }
     }
 
     #[test]

@@ -419,19 +419,25 @@ fn build_in_shares(conf: &Conf, db: &LeaseDb, now: i64, detail: Detail, shares: 
         };
     }
 
+    // Subnets this host was placed in already (hosts have few addresses).
+    let mut placed: Vec<usize> = Vec::new();
     for h in effective_hosts(conf, db) {
+        placed.clear();
         for a in &h.fixed_addresses {
             let AddressOrName::V4(ip) = a else { continue };
-            let Some(sr) = index
-                .lookup(u32::from(*ip))
-                .and_then(|si| subnets.get_mut(si))
-            else {
+            let Some(si) = index.lookup(u32::from(*ip)) else {
                 continue;
             };
-            // One entry per host and subnet: the first of its addresses there.
-            if sr.statics.iter().any(|e| e.name == h.name) {
+            // One entry per host and subnet: the first of its addresses
+            // there. (Host names are unique among effective hosts, so only
+            // this host's own earlier addresses can have placed it.)
+            if placed.contains(&si) {
                 continue;
             }
+            placed.push(si);
+            let Some(sr) = subnets.get_mut(si) else {
+                continue;
+            };
             sr.statics.push(StaticEntry {
                 name: h.name.clone(),
                 mac_address: h.hardware.as_ref().map(|hw| hw.address.clone()),

@@ -12,6 +12,7 @@ mod golden;
 mod grammar_conf;
 mod grammar_leases;
 mod incremental;
+mod live;
 mod malformed;
 mod metrics;
 mod peer;

@@ -67,6 +67,45 @@ fn conf_include_loop_is_detected() {
     );
 }
 
+/// Issue 12: fourteen levels of a file including the next one twice would
+/// be 16 384 reads; the total is bounded, with one error that says so.
+#[test]
+fn include_fan_out_is_bounded_in_total() {
+    let dir = crate::common::TempDir::new("fanout");
+    for level in 0..14 {
+        dir.write(
+            &format!("f{level}.conf"),
+            format!(
+                "include \"f{next}.conf\";\ninclude \"f{next}.conf\";\n",
+                next = level + 1
+            ),
+        );
+    }
+    dir.write("f14.conf", "option domain-name \"leaf\";\n");
+    let main = dir.write(
+        "dhcpd.conf",
+        "include \"f0.conf\";\nsubnet 10.0.0.0 netmask 255.255.255.0 { }\n",
+    );
+    let mut loader = dhcpstats::inputs::FsLoader::new(dir.0.clone());
+    let loaded = loader.load_path(&main).unwrap();
+    let mut d = Diagnostics::new();
+    let c = dhcpstats::dhcp::conf::parse(&loaded, &mut loader, &mut d);
+    assert_eq!(
+        describe(&c),
+        "subnet 10.0.0.0/24 ranges=[] total=0\n  domain=\"leaf\"\n"
+    );
+    let errors = diag_lines(&d);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].ends_with(
+            "error: includes read 10000 files (0 MiB) in all, the most dhcpstats reads; \"f13.conf\" and every later include are not read"
+        ),
+        "{errors:?}"
+    );
+    // The main file and 10 000 includes.
+    assert_eq!(loader.read.len(), 10_001);
+}
+
 #[test]
 fn conf_missing_include_keeps_the_rest() {
     check_conf(
