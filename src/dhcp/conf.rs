@@ -27,6 +27,7 @@ use std::sync::Arc;
 
 use super::cursor::Cursor;
 use super::lexer::{Kind, Mode, Token, unescape};
+use super::statements::{self, Checker, Known, Place};
 use super::values::{
     AddressOrName, ValueError, hex_colon, mask_prefix, read_address_or_name, read_dotted_name,
     read_hex_list, read_ipv4,
@@ -199,10 +200,13 @@ pub fn parse(main: &Loaded, loader: &mut dyn IncludeLoader, diags: &mut Diagnost
         host_index: HashMap::new(),
         subnet_index: HashMap::new(),
         include_stack: vec![main.identity.clone()],
-        range_sets: HashMap::new(),
+        range_set: RangeSet::default(),
+        all_ranges: Vec::new(),
+        range_subnet: Vec::new(),
         included_files: 0,
         included_bytes: 0,
         includes_exhausted: false,
+        known: Known::default(),
     };
     let mut cur = Cursor::new(&main.bytes, Mode::Conf, main.display.clone());
     let ctx = Ctx {
@@ -294,14 +298,19 @@ struct Parser<'l> {
     host_index: HashMap<String, usize>,
     subnet_index: HashMap<(u32, u8), usize>,
     include_stack: Vec<PathBuf>,
-    /// Per subnet (by index), its ranges as disjoint blocks, to find an
-    /// overlap without comparing every pair.
-    range_sets: HashMap<usize, RangeSet>,
+    /// Every range read so far as disjoint blocks, to find an overlap
+    /// without comparing every pair (dhcpd refuses an address in two
+    /// ranges, in one subnet or in two): the ranges and their subnets.
+    range_set: RangeSet,
+    all_ranges: Vec<Range>,
+    range_subnet: Vec<usize>,
     /// Includes read so far and their bytes, against the totals above.
     included_files: usize,
     included_bytes: u64,
     /// The totals were reached (reported once).
     includes_exhausted: bool,
+    /// Option spaces, options and classes declared so far, for the checker.
+    known: Known,
 }
 
 /// Marks a dropped host (duplicate name): its body is parsed for
@@ -316,7 +325,7 @@ impl Parser<'_> {
     /// Skips a statement, reporting a block that the end of the file left
     /// open (everything after it was swallowed).
     fn skip(&mut self, cur: &mut Cursor<'_>) {
-        if let Some(open) = cur.skip_statement() {
+        if let Some(open) = statements::recover(cur) {
             self.report(
                 cur,
                 open,
@@ -385,11 +394,11 @@ impl Parser<'_> {
                 Kind::Punct(b';') => {
                     cur.bump();
                     let message = if after_close {
-                        "';' after '}' is not allowed by dhcpd (\"expecting a declaration\"); remove it"
+                        "';' after '}' is not allowed (dhcpd: \"expecting a declaration\"); remove it"
                     } else {
-                        "empty statement ';' is not allowed by dhcpd; remove it"
+                        "empty statement ';' is not allowed (dhcpd: \"expecting a parameter or declaration\"); remove it"
                     };
-                    self.report(cur, t.pos(), Severity::Warning, message.to_string());
+                    self.report(cur, t.pos(), Severity::Error, message.to_string());
                     after_close = false;
                     continue;
                 }
@@ -431,23 +440,39 @@ impl Parser<'_> {
                 self.include(cur, ctx, t);
                 false
             }
-            b"option" => {
-                self.option(cur, ctx);
-                false
-            }
-            b"supersede" | b"default" => {
-                self.option(cur, ctx);
+            b"option" | b"supersede" | b"default" | b"prepend" | b"append" => {
+                // The checker reads the statement as dhcpd does; the values
+                // this report shows are then read again from the same place.
+                let value_at = cur.peek().pos();
+                if self.check(cur, t, ctx) {
+                    let end = cur.prev_end();
+                    cur.seek(value_at);
+                    self.option(cur, ctx);
+                    cur.seek(end);
+                }
                 false
             }
             b"ddns-domainname" => {
-                if let Some(v) = self.string_value(cur, "ddns-domainname") {
-                    self.scopes[ctx.scope].options.ddns_domain_name = Some(v);
+                let value_at = cur.peek().pos();
+                if self.check(cur, t, ctx) {
+                    let end = cur.prev_end();
+                    cur.seek(value_at);
+                    if let Some(v) = self.string_value(cur, "ddns-domainname") {
+                        self.scopes[ctx.scope].options.ddns_domain_name = Some(v);
+                    }
+                    cur.seek(end);
                 }
                 false
             }
             b"ddns-hostname" if ctx.block == Block::Host => {
-                if let Some(v) = self.string_value(cur, "ddns-hostname") {
-                    self.with_host(ctx, |h| h.ddns_hostname = Some(v));
+                let value_at = cur.peek().pos();
+                if self.check(cur, t, ctx) {
+                    let end = cur.prev_end();
+                    cur.seek(value_at);
+                    if let Some(v) = self.string_value(cur, "ddns-hostname") {
+                        self.with_host(ctx, |h| h.ddns_hostname = Some(v));
+                    }
+                    cur.seek(end);
                 }
                 false
             }
@@ -455,25 +480,37 @@ impl Parser<'_> {
                 self.host_item(cur, ctx, t, &word);
                 false
             }
-            b"subnet6" | b"pool6" => {
-                let what = String::from_utf8_lossy(&word).into_owned();
-                self.report(
-                    cur,
-                    t.pos(),
-                    Severity::Warning,
-                    format!("{what} declarations are IPv6 (dhcpd -6), which is not reported yet; skipped"),
-                );
-                self.skip(cur);
+            _ => {
+                // Every other statement or declaration (parameters, class,
+                // if, on, key, zone, failover peer, …): checked, not kept.
+                self.check(cur, t, ctx);
                 false
             }
-            _ => {
-                // Any other dhcpd statement or declaration (class, if, on,
-                // key, zone, failover peer, parameters, …): skip it whole.
-                // dhcpd accepts `key … { … };`, so a `;` right after a
-                // skipped block is part of it.
-                self.skip(cur);
-                if cur.peek().is_punct(b';') {
-                    cur.bump();
+        }
+    }
+
+    /// Runs the statement checker on the statement starting with `kw`
+    /// (consumed), reports what it finds, and gets back in step after a
+    /// problem. Returns true if the statement was read without one.
+    fn check(&mut self, cur: &mut Cursor<'_>, kw: Token, ctx: Ctx) -> bool {
+        let place = match ctx.block {
+            Block::Pool => Place::Pool,
+            Block::Host => Place::Host,
+            Block::Root | Block::Shared | Block::Subnet | Block::Group => Place::Scope,
+        };
+        let mut checker = Checker::new(cur, &mut self.known);
+        let result = checker.statement(kw, place);
+        let resynced = checker.resynced;
+        let problems = std::mem::take(&mut checker.problems);
+        for p in problems {
+            self.report(cur, p.at, Severity::Error, p.message);
+        }
+        match result {
+            Ok(()) => true,
+            Err(p) => {
+                self.report(cur, p.at, Severity::Error, p.message);
+                if !resynced {
+                    self.skip(cur);
                 }
                 false
             }
@@ -787,10 +824,23 @@ impl Parser<'_> {
     }
 
     fn group(&mut self, cur: &mut Cursor<'_>, ctx: Ctx, kw: Token) -> bool {
-        // `group "name";` inside a host refers to a named group.
+        // `group "name";` inside a host refers to a named group. A name is
+        // a string or a word, never a number (dhcpd: "expecting left brace").
         let t = cur.peek();
         if t.kind == Kind::Str {
             cur.bump();
+        } else if t.kind == Kind::Word && cur.text(t).iter().all(u8::is_ascii_digit) {
+            self.report(
+                cur,
+                t.pos(),
+                Severity::Error,
+                format!(
+                    "a group name cannot be a number: expected '{{', found {}",
+                    cur.describe(t)
+                ),
+            );
+            self.skip(cur);
+            return false;
         } else if t.kind == Kind::Word {
             if let Err(e) = read_dotted_name(cur) {
                 self.report_value(cur, e);
@@ -947,8 +997,8 @@ impl Parser<'_> {
             self.report(
                 cur,
                 kw.pos(),
-                Severity::Warning,
-                format!("dhcpd rejects {what} in a file included inside a host (\"not allowed here\"); dhcpstats reads it anyway"),
+                Severity::Error,
+                format!("dhcpd refuses {what} in a file included inside a host (\"not allowed here\"); move it into the host block (dhcpstats reads it anyway)"),
             );
         }
         if word == b"hardware" {
@@ -1075,8 +1125,8 @@ impl Parser<'_> {
             self.report(
                 cur,
                 kw.pos(),
-                Severity::Warning,
-                "dhcpd rejects a range in a file included inside a pool (\"range declaration not allowed here\"); dhcpstats reads it anyway".to_string(),
+                Severity::Error,
+                "dhcpd refuses a range in a file included inside a pool (\"range declaration not allowed here\"); move it into the pool block (dhcpstats reads it anyway)".to_string(),
             );
         }
         if let Some(si) = ctx.subnet {
@@ -1121,25 +1171,37 @@ impl Parser<'_> {
     /// (dhcpd: "lease … is declared twice!"); overlapping addresses are
     /// still counted once.
     fn add_range(&mut self, subnet: usize, range: Range, origin: &Origin) {
+        let (lo, hi) = (u32::from(range.low), u32::from(range.high));
+        let clash = self
+            .range_set
+            .overlapping(lo, hi, &self.all_ranges)
+            .and_then(|i| Some((self.all_ranges.get(i)?, *self.range_subnet.get(i)?)))
+            .map(|(r, si)| (r.low, r.high, si));
+        self.range_set.insert(lo, hi, self.all_ranges.len());
+        self.all_ranges.push(range.clone());
+        self.range_subnet.push(subnet);
         let Some(s) = self.conf.subnets.get_mut(subnet) else {
             return;
         };
-        let (lo, hi) = (u32::from(range.low), u32::from(range.high));
-        let set = self.range_sets.entry(subnet).or_default();
-        let clash = set
-            .overlapping(lo, hi, &s.ranges)
-            .and_then(|i| s.ranges.get(i))
-            .map(|r| (r.low, r.high));
-        set.insert(lo, hi, s.ranges.len());
-        let cidr = s.cidr();
         s.ranges.push(range);
-        if let Some((other_lo, other_hi)) = clash {
+        if let Some((other_lo, other_hi, other_subnet)) = clash {
+            let cidr = self
+                .conf
+                .subnets
+                .get(other_subnet)
+                .map(Subnet::cidr)
+                .unwrap_or_default();
             let first = Ipv4Addr::from(lo.max(u32::from(other_lo)));
+            let counted = if other_subnet == subnet {
+                "shared addresses are counted once"
+            } else {
+                "each subnet counts its own range"
+            };
             self.diags.push(at_origin(
                 origin,
                 Severity::Error,
                 format!(
-                    "range {}-{} overlaps range {other_lo}-{other_hi} of subnet {cidr} (dhcpd: \"lease {first} is declared twice!\"); shared addresses are counted once",
+                    "range {}-{} overlaps range {other_lo}-{other_hi} of subnet {cidr} (dhcpd: \"lease {first} is declared twice!\"); {counted}",
                     Ipv4Addr::from(lo),
                     Ipv4Addr::from(hi)
                 ),
@@ -1235,6 +1297,12 @@ impl Parser<'_> {
         if t.is_punct(b'=') {
             self.skip(cur);
             return None;
+        }
+        // dhcpd takes one bare word as text too (`option domain-name lan;`).
+        if t.kind == Kind::Word && !cur.text(t).iter().all(u8::is_ascii_digit) {
+            cur.bump();
+            let value = String::from_utf8_lossy(cur.text(t)).into_owned();
+            return self.expect_semicolon(cur, what).then_some(value);
         }
         if t.kind != Kind::Str {
             self.report(
@@ -1362,6 +1430,17 @@ impl Parser<'_> {
 
     /// Resolves effective options now that every scope is complete.
     fn finish(mut self) -> Conf {
+        for (name, file, line, col) in self.known.unreferenced_peers() {
+            self.diags.push(Diagnostic {
+                file,
+                line,
+                col,
+                severity: Severity::Error,
+                message: format!(
+                    "failover peer '{name}' is not used by any pool; dhcpd refuses this (add `failover peer \"{name}\";` to its pools)"
+                ),
+            });
+        }
         for si in 0..self.conf.subnets.len() {
             let mut chain = Vec::new();
             let mut s = Some(self.conf.subnets[si].scope);

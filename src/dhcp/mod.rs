@@ -4,11 +4,14 @@
 
 pub mod conf;
 pub mod cursor;
+pub mod expressions;
 pub mod field_store;
 pub mod lease_fast;
 pub mod lease_fields;
 pub mod leases;
 pub mod lexer;
+pub mod statements;
+pub mod tables;
 pub mod time;
 pub mod values;
 

@@ -76,6 +76,13 @@ fn octet(cur: &Cursor<'_>, t: Token) -> ValueResult<u8> {
                 String::from_utf8_lossy(cur.text(t))
             ),
         ),
+        None if cur.text(t).first().is_some_and(u8::is_ascii_digit) => err(
+            t.pos(),
+            format!(
+                "octet {} is a number run into a word (a missing space or ';'?)",
+                cur.describe(t)
+            ),
+        ),
         None => err(
             t.pos(),
             format!("expected a decimal IPv4 octet, found {}", cur.describe(t)),
@@ -122,10 +129,22 @@ pub fn read_address_or_name(cur: &mut Cursor<'_>) -> ValueResult<AddressOrName> 
             return err(at, "name has too many labels".to_string());
         }
     }
-    let numeric = parts
-        .iter()
-        .all(|t| cur.text(*t).iter().all(u8::is_ascii_digit));
-    if numeric && !trailing_dot {
+    // dhcpd decides by the first two labels: `N.N…` is an address (four
+    // decimal octets, nothing else: `10.0.0.` and `10.0.0.1x` are errors);
+    // anything else, even `10` or `10.x`, is a host name.
+    let is_number = |t: &Token| cur.text(*t).iter().all(u8::is_ascii_digit);
+    let numeric = parts.len() >= 2 && parts.iter().take(2).all(is_number);
+    if numeric {
+        if trailing_dot {
+            let next = cur.peek();
+            return err(
+                next.pos(),
+                format!(
+                    "expected a number after the '.', found {}",
+                    cur.describe(next)
+                ),
+            );
+        }
         if parts.len() != 4 {
             let at = parts.first().map_or(first.pos(), |t| t.pos());
             return err(
@@ -186,17 +205,22 @@ pub fn read_dotted_name(cur: &mut Cursor<'_>) -> ValueResult<String> {
 /// dhcpd's own buffers hold a few hundred). Both lease readers use it.
 pub const MAX_HEX_OCTETS: usize = 1024;
 
-/// Reads a colon-separated list of 1-2 digit hex octets (`0:c:29:a:b:c`).
+/// Reads a colon-separated list of hex octets (`0:c:29:a:b:c`). Like
+/// dhcpd, an octet may have leading zeros (`0044`) as long as its value
+/// fits in a byte.
 pub fn read_hex_list(cur: &mut Cursor<'_>) -> ValueResult<Vec<u8>> {
     let mut out = Vec::with_capacity(6);
     loop {
         let t = cur.bump();
         let text = cur.text(t);
-        if t.kind != Kind::Word || text.is_empty() || text.len() > 2 {
+        let value = (t.kind == Kind::Word && !text.is_empty())
+            .then(|| hex_value(text))
+            .flatten();
+        let Some(v) = value else {
             let hint = if t.kind == Kind::Word && text.contains(&b'-') {
                 " (use colons, not dashes)"
-            } else if t.kind == Kind::Word {
-                " (octets are 1 or 2 hex digits separated by ':')"
+            } else if t.kind == Kind::Word && text.iter().all(u8::is_ascii_hexdigit) {
+                " (octets are at most ff, separated by ':')"
             } else {
                 ""
             };
@@ -204,17 +228,7 @@ pub fn read_hex_list(cur: &mut Cursor<'_>) -> ValueResult<Vec<u8>> {
                 t.pos(),
                 format!("expected a hex octet, found {}{hint}", cur.describe(t)),
             );
-        }
-        let mut v: u8 = 0;
-        for &c in text {
-            let Some(d) = (c as char).to_digit(16) else {
-                return err(
-                    t.pos(),
-                    format!("expected a hex octet, found {}", cur.describe(t)),
-                );
-            };
-            v = v.wrapping_mul(16).wrapping_add(d as u8);
-        }
+        };
         out.push(v);
         if out.len() > MAX_HEX_OCTETS {
             return err(
@@ -226,6 +240,18 @@ pub fn read_hex_list(cur: &mut Cursor<'_>) -> ValueResult<Vec<u8>> {
             return Ok(out);
         }
     }
+}
+
+/// The value of a hex word if it fits in a byte (leading zeros allowed).
+fn hex_value(text: &[u8]) -> Option<u8> {
+    let mut v: u32 = 0;
+    for &c in text {
+        v = v * 16 + (c as char).to_digit(16)?;
+        if v > 0xff {
+            return None;
+        }
+    }
+    u8::try_from(v).ok()
 }
 
 /// Formats octets as lowercase two-digit hex joined by `:`.

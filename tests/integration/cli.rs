@@ -98,13 +98,31 @@ fn check_exit_codes() {
     let dir = TempDir::new("cli");
     let warn = site(
         &dir,
-        "subnet 10.0.0.0 netmask 255.255.255.0 { range 10.0.0.1 10.0.0.4; };\n",
+        "subnet 10.0.0.0 netmask 255.255.255.0 { range 10.0.0.1 10.0.0.4; }\n\
+         host nas { hardware ethernet 00:11:22:33:44:55; fixed-address nas.example.net; }\n",
         "",
     );
     let o = run(&["check", "--config", warn.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
     assert!(
-        stdout(&o).contains("dhcpd.conf:1:67: warning: ';' after '}'"),
+        stdout(&o).contains(
+            "dhcpd.conf:2:1: warning: host nas: fixed-address nas.example.net is a DNS name"
+        ),
+        "{}",
+        stdout(&o)
+    );
+
+    // What dhcpd refuses is an error, even where dhcpstats can read on.
+    let dir = TempDir::new("cli");
+    let refused = site(
+        &dir,
+        "subnet 10.0.0.0 netmask 255.255.255.0 { range 10.0.0.1 10.0.0.4; };\n",
+        "",
+    );
+    let o = run(&["check", "--config", refused.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("dhcpd.conf:1:67: error: ';' after '}'"),
         "{}",
         stdout(&o)
     );

@@ -4,8 +4,10 @@
 
 mod common;
 
+mod check_verdicts;
 mod cli;
 mod corpus;
+mod differential;
 mod faults;
 mod generated;
 mod golden;

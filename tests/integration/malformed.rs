@@ -26,7 +26,7 @@ fn conf_bad_numbers() {
             "3:26 error: octet 256 is out of range (0-255)",
             "4:16 error: too few numbers in IPv4 address: expected '.', found '10'",
             "6:28 error: expected a hex octet, found '00-11-22-33-44-55' (use colons, not dashes)",
-            "6:64 error: option host-name needs a quoted string, found 'a'",
+            "6:65 error: expected ';' after option host-name, found '.'",
         ],
     );
 }
