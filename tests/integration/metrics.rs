@@ -231,9 +231,11 @@ fn requests_are_counted_by_code() {
     for _ in 0..3 {
         srv.get("/nowhere", &[]);
     }
-    let s = samples(&srv.get("/metrics", &[]).text());
+    let text = srv.get("/metrics", &[]).text();
+    let s = samples(&text);
     assert_eq!(
         value(&s, "dhcpstats_requests_total", &[("code", "404")]),
-        Some(3.0)
+        Some(3.0),
+        "{text}"
     );
 }
