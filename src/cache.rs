@@ -736,6 +736,10 @@ impl Cache {
             .and_then(|(r, changes)| report::update(r, &conf.conf, changes, now).ok());
         let report_updated = updated.is_some();
         let report = updated.unwrap_or_else(|| report::build(&conf.conf, &db, now, Detail::Full));
+        let leases_name: Arc<str> = Arc::from(tail.info().stamp.path.display().to_string());
+        if let Some(note) = report.unplaced.note(&leases_name) {
+            diagnostics.push(note);
+        }
         let id = *next_id;
         *next_id += 1;
         let info = Arc::new(GenerationInfo {

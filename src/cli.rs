@@ -292,6 +292,11 @@ pub fn check(config: &Config, now: Option<i64>, out: &mut dyn Write) -> i32 {
     if let (Some(c), Some(l)) = (&conf, &leases) {
         diags.extend(report::placement_diagnostics(&c.conf, &l.db));
         report = report::build(&c.conf, &l.db, now, Detail::Summary);
+        let leases_name: std::sync::Arc<str> =
+            std::sync::Arc::from(l.stamp.path.display().to_string());
+        if let Some(note) = report.unplaced.note(&leases_name) {
+            diags.push(note);
+        }
     }
     let mut lines = Vec::new();
     for d in diags.items() {

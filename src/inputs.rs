@@ -283,9 +283,22 @@ pub fn read_leases(path: &Path, detail: Detail) -> Result<LeaseData, InputError>
     })
 }
 
-/// Notes once per read that IPv6 entries were skipped.
+/// Says once per read that IPv6 entries were skipped: a warning when the
+/// file is a DHCPv6 lease file (no IPv4 lease at all), which belongs under
+/// `leases6_file`, a note when a few sit in an IPv4 file.
 pub fn ipv6_note(diags: &mut Diagnostics, path: &Path, db: &LeaseDb) {
-    if db.ipv6_entries > 0 {
+    if db.ipv6_entries > 0 && db.lease_blocks == 0 {
+        let file: Arc<str> = Arc::from(path.display().to_string());
+        diags.file_level(
+            &file,
+            Severity::Warning,
+            format!(
+                "this is a DHCPv6 lease file (dhcpd6.leases: {} ia-na, ia-ta or ia-pd entries and no IPv4 lease); \
+                 leases_file is for dhcpd -4's file, a DHCPv6 one belongs under leases6_file (not read yet)",
+                db.ipv6_entries
+            ),
+        );
+    } else if db.ipv6_entries > 0 {
         let file: Arc<str> = Arc::from(path.display().to_string());
         diags.file_level(
             &file,

@@ -204,9 +204,9 @@ fn is_lower_hex(c: &u8) -> bool {
 
 // Character classes of the patterns, one bit each, looked up in a table
 // (one load per byte instead of a chain of comparisons).
-/// `a-z A-Z 0-9 - _`: a `set` variable's name.
+/// `a-z A-Z 0-9 - _`: a `set` variable's or an agent option's name.
 const WORD: u8 = 1;
-/// `a-z 0-9 - _`: a hardware type, an agent option's name.
+/// `a-z 0-9 - _`: a hardware type.
 const NAME: u8 = 2;
 /// `a-z A-Z 0-9 % . : - _ +`: an unquoted value the lexer reads as one
 /// run of adjacent tokens.
@@ -359,7 +359,8 @@ pub fn canonical_lease(
                 }
             }
             b'o' if b.eat(b"option agent.") => {
-                let name = b.run(NAME)?;
+                // Kept as written (`DOCSIS-device-class`).
+                let name = b.run(WORD)?;
                 if !b.eat_byte(b' ') {
                     return None;
                 }

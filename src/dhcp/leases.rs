@@ -1199,8 +1199,14 @@ impl LeaseParser {
                         return Err(self.broken(cur, e.at, message));
                     }
                 };
-                let lower = name.to_ascii_lowercase();
-                let Some(agent) = lower.strip_prefix("agent.") else {
+                // The sub-option keeps the spelling it was written with
+                // (`agent.DOCSIS-device-class`); only `agent.` is matched
+                // without regard to case.
+                let agent = name
+                    .get(..6)
+                    .filter(|p| p.eq_ignore_ascii_case("agent."))
+                    .and_then(|_| name.get(6..));
+                let Some(agent) = agent else {
                     self.hold(
                         cur,
                         name_at,
@@ -1418,8 +1424,12 @@ impl LeaseParser {
                 self.semicolon(cur, "fixed-address")?;
                 host.fixed_addresses = list;
             }
-            b"option" if cur.peek_is_word("host-name") => {
+            // OMAPI clients (Foreman, omshell) and dhcpd itself write the
+            // name as `option host-name "x";`, `option host-name = "x";` or
+            // `supersede host-name = "x";`.
+            b"option" | b"supersede" | b"default" | b"send" if cur.peek_is_word("host-name") => {
                 cur.bump();
+                cur.eat_punct(b'=');
                 if cur.peek().kind == Kind::Str {
                     if let Some(s) = self.string_token(cur, "host-name")? {
                         self.semicolon(cur, "host-name")?;

@@ -12,6 +12,7 @@ pub mod json;
 
 use std::collections::HashMap;
 use std::net::Ipv4Addr;
+use std::sync::Arc;
 
 use crate::dhcp::Detail;
 use crate::dhcp::conf::{Conf, Host, Subnet};
@@ -157,6 +158,75 @@ pub struct Report {
     pub now: i64,
     /// Whether the `leases` lists were built ([`Detail::Full`]).
     pub detail: Detail,
+    /// Leases whose address is in no declared subnet (not counted).
+    pub unplaced: Unplaced,
+}
+
+/// Leases in no declared subnet: how many, and the lowest addresses.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Unplaced {
+    pub count: u64,
+    /// The [`Unplaced::SAMPLE`] lowest addresses, ascending.
+    pub sample: Vec<u32>,
+}
+
+impl Unplaced {
+    /// Addresses a note names (the count says how many more there are).
+    pub const SAMPLE: usize = 10;
+
+    fn add(&mut self, addr: u32) {
+        self.count += 1;
+        if let Err(at) = self.sample.binary_search(&addr) {
+            if at < Self::SAMPLE {
+                self.sample.insert(at, addr);
+                self.sample.truncate(Self::SAMPLE);
+            }
+        }
+    }
+
+    fn merge(&mut self, other: Unplaced) {
+        self.count += other.count;
+        for a in other.sample {
+            if let Err(at) = self.sample.binary_search(&a) {
+                if at < Self::SAMPLE {
+                    self.sample.insert(at, a);
+                    self.sample.truncate(Self::SAMPLE);
+                }
+            }
+        }
+    }
+
+    /// The note `check` and `/status` show, if any lease is unplaced.
+    pub fn note(&self, leases_file: &Arc<str>) -> Option<Diagnostic> {
+        if self.count == 0 {
+            return None;
+        }
+        let mut list: Vec<String> = self
+            .sample
+            .iter()
+            .map(|a| Ipv4Addr::from(*a).to_string())
+            .collect();
+        let more = self.count.saturating_sub(self.sample.len() as u64);
+        if more > 0 {
+            list.push(format!("and {more} more"));
+        }
+        let what = if self.count == 1 {
+            "lease is"
+        } else {
+            "leases are"
+        };
+        Some(Diagnostic {
+            file: leases_file.clone(),
+            line: 0,
+            col: 0,
+            severity: Severity::Note,
+            message: format!(
+                "{} {what} in no declared subnet, so not counted: {}",
+                self.count,
+                list.join(", ")
+            ),
+        })
+    }
 }
 
 impl Report {
@@ -408,7 +478,9 @@ fn build_in_shares(conf: &Conf, db: &LeaseDb, now: i64, detail: Detail, shares: 
         })
     };
     let mut valid_until: Option<i64> = None;
+    let mut unplaced = Unplaced::default();
     for t in tallies {
+        unplaced.merge(t.unplaced);
         for (sr, (counts, leases)) in subnets.iter_mut().zip(t.counts.into_iter().zip(t.leases)) {
             sr.ips.add_leases(&counts);
             sr.leases.extend(leases);
@@ -457,6 +529,7 @@ fn build_in_shares(conf: &Conf, db: &LeaseDb, now: i64, detail: Detail, shares: 
         valid_until,
         now,
         detail,
+        unplaced,
     }
 }
 
@@ -485,6 +558,9 @@ pub fn update(
     let index = SubnetIndex::new(&conf.subnets);
     for c in changes {
         let Some(si) = index.lookup(c.addr) else {
+            if c.before.is_none() {
+                report.unplaced.add(c.addr);
+            }
             continue;
         };
         let (Some(sr), Some(subnet)) = (report.subnets.get_mut(si), conf.subnets.get(si)) else {
@@ -533,6 +609,7 @@ struct Tally {
     /// Per subnet, its addresses in this share (Full detail only).
     leases: Vec<Vec<u32>>,
     valid_until: Option<i64>,
+    unplaced: Unplaced,
 }
 
 /// Attributes the leases whose address is `share` modulo `shares` (every
@@ -551,12 +628,14 @@ fn tally(
         counts: vec![Counts::default(); ranges.len()],
         leases: vec![Vec::new(); ranges.len()],
         valid_until: None,
+        unplaced: Unplaced::default(),
     };
     for (&addr, lease) in &db.leases {
         if addr % shares != share {
             continue;
         }
         let Some(si) = index.lookup(addr) else {
+            t.unplaced.add(addr);
             continue;
         };
         if detail == Detail::Full {
@@ -711,6 +790,8 @@ lease 10.0.0.4 { ends epoch 200; binding state free; }
             for shares in [2, 3, 5] {
                 let many = build_in_shares(&conf, &db, 1200, detail, shares);
                 assert_eq!(many.valid_until, one.valid_until);
+                assert_eq!(many.unplaced, one.unplaced);
+                assert!(one.unplaced.count >= 5, "10.9.9.0-4 are in no subnet");
                 for (a, b) in many.subnets.iter().zip(&one.subnets) {
                     assert_eq!(a.ips, b.ips, "{shares} shares, {}", b.cidr);
                     assert_eq!(a.leases, b.leases, "{shares} shares, {}", b.cidr);
@@ -789,6 +870,8 @@ lease 10.0.0.4 { ends epoch 200; binding state free; }
                             updated += 1;
                             assert_eq!(r.now, rebuilt.now);
                             assert_eq!(r.detail, rebuilt.detail);
+                            assert_eq!(r.unplaced, rebuilt.unplaced, "seed {seed}");
+                            assert!(r.unplaced.count > 0, "the data has unplaced leases");
                             for (a, b) in r.subnets.iter().zip(&rebuilt.subnets) {
                                 assert_eq!(a.ips, b.ips, "seed {seed} now {now} {}", b.cidr);
                                 assert_eq!(a.leases, b.leases, "seed {seed} now {now} {}", b.cidr);

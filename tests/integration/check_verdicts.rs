@@ -201,3 +201,58 @@ fn check_exits_2_on_what_dhcpd_refuses_and_still_shows_the_subnet() {
         "{out}"
     );
 }
+
+#[test]
+fn leases_in_no_declared_subnet_are_a_note_naming_them_with_a_count() {
+    let dir = TempDir::new("verdicts");
+    let conf = dir.write(
+        "dhcpd.conf",
+        "subnet 10.0.0.0 netmask 255.255.255.0 { range 10.0.0.10 10.0.0.20; }\n",
+    );
+    let mut leases = String::from("lease 10.0.0.10 {\n  binding state active;\n}\n");
+    for i in 0..12 {
+        leases.push_str(&format!(
+            "lease 192.168.9.{} {{\n  binding state active;\n}}\n",
+            40 - i
+        ));
+    }
+    let leases = dir.write("dhcpd.leases", leases);
+    let config = write_config(&dir, &conf, &leases, "");
+    let o = run(&[
+        "check",
+        "--config",
+        config.to_str().unwrap_or_default(),
+        "--now",
+        "2026-11-26T00:00:00Z",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "notes only: {}", stdout(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains(
+            "dhcpd.leases: note: 12 leases are in no declared subnet, so not counted: \
+             192.168.9.29, 192.168.9.30, 192.168.9.31, 192.168.9.32, 192.168.9.33, \
+             192.168.9.34, 192.168.9.35, 192.168.9.36, 192.168.9.37, 192.168.9.38, and 2 more"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("1 note(s)"), "{out}");
+}
+
+#[test]
+fn a_dhcpv6_lease_file_under_leases_file_is_a_warning_naming_the_right_key() {
+    let dir = TempDir::new("verdicts");
+    let conf = dir.write(
+        "dhcpd.conf",
+        "subnet 10.0.0.0 netmask 255.255.255.0 { range 10.0.0.10 10.0.0.20; }\n",
+    );
+    let leases = crate::common::testdata("grammar/leases/v6-lab-appended.leases");
+    let config = write_config(&dir, &conf, &leases, "");
+    let o = run(&["check", "--config", config.to_str().unwrap_or_default()]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("v6-lab-appended.leases: warning: this is a DHCPv6 lease file"),
+        "{out}"
+    );
+    assert!(out.contains("belongs under leases6_file"), "{out}");
+}

@@ -305,3 +305,52 @@ fn our_tricky_cases() {
     assert_eq!(v["192.0.2.0/24"]["ips"]["active"], 4);
     assert_eq!(l["192.0.2.99"]["binding-state"], "active");
 }
+
+/// OMAPI clients (Foreman, omshell) write a host's name in three ways;
+/// each one reaches the host's `host_name` in `statics`.
+#[test]
+fn omapi_hosts_keep_their_host_names() {
+    let dir = TempDir::new("gl");
+    let conf = dir.write(
+        "dhcpd.conf",
+        "subnet 10.0.0.0 netmask 255.255.255.0 { range 10.0.0.100 10.0.0.200; }\n",
+    );
+    let leases = dir.write(
+        "dhcpd.leases",
+        "host a {\n  dynamic;\n  hardware ethernet 00:00:00:00:00:0a;\n  fixed-address 10.0.0.10;\n  supersede host-name = \"alpha\";\n}\n\
+         host b {\n  dynamic;\n  hardware ethernet 00:00:00:00:00:0b;\n  fixed-address 10.0.0.11;\n  option host-name = \"bravo\";\n}\n\
+         host c {\n  dynamic;\n  hardware ethernet 00:00:00:00:00:0c;\n  fixed-address 10.0.0.12;\n  option host-name \"charlie\";\n}\n",
+    );
+    let cfg = write_config(&dir, &conf, &leases, "");
+    let v = dump_json(&cfg, &["--now", "2026-11-26T00:00:00Z"]);
+    let statics = &v["10.0.0.0/24"]["statics"];
+    assert_eq!(statics["a"]["host_name"], json!("alpha"), "{statics}");
+    assert_eq!(statics["b"]["host_name"], json!("bravo"), "{statics}");
+    assert_eq!(statics["c"]["host_name"], json!("charlie"), "{statics}");
+}
+
+/// `agent.*` sub-option names keep the spelling they were written with,
+/// on the fast path (a block exactly as dhcpd writes it) and on the
+/// general one (the same block with its fields reordered on one line).
+#[test]
+fn agent_option_names_are_reported_as_written() {
+    let dir = TempDir::new("gl");
+    let conf = dir.write(
+        "dhcpd.conf",
+        "subnet 10.0.0.0 netmask 255.255.255.0 { range 10.0.0.100 10.0.0.200; }\n",
+    );
+    let leases = dir.write(
+        "dhcpd.leases",
+        "lease 10.0.0.100 {\n  starts 3 2026/11/25 10:00:00;\n  ends 5 2027/01/01 00:00:00;\n  binding state active;\n  option agent.DOCSIS-device-class 0:0:0:5;\n}\n\
+         lease 10.0.0.101 { binding state active; option AGENT.Circuit-ID \"eth0\"; ends 5 2027/01/01 00:00:00; }\n",
+    );
+    let cfg = write_config(&dir, &conf, &leases, "");
+    let v = dump_json(&cfg, &["--now", "2026-11-26T00:00:00Z"]);
+    let l = &v["10.0.0.0/24"]["leases"];
+    assert_eq!(
+        l["10.0.0.100"]["agent.DOCSIS-device-class"],
+        json!("0:0:0:5"),
+        "{l}"
+    );
+    assert_eq!(l["10.0.0.101"]["agent.Circuit-ID"], json!("eth0"), "{l}");
+}
