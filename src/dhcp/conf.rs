@@ -51,6 +51,9 @@ pub const MAX_INCLUDED_FILES: usize = 10_000;
 /// At most this many bytes are read through includes in all.
 pub const MAX_INCLUDED_BYTES: u64 = 512 * 1024 * 1024;
 
+/// dhcpd's token buffer: a token or blank run this long is refused.
+pub const DHCPD_TOKEN_BUFFER: usize = 1500;
+
 /// Where a declaration was written.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Origin {
@@ -209,6 +212,7 @@ pub fn parse(main: &Loaded, loader: &mut dyn IncludeLoader, diags: &mut Diagnost
         known: Known::default(),
     };
     let mut cur = Cursor::new(&main.bytes, Mode::Conf, main.display.clone());
+    p.buffer_limits(&cur);
     let ctx = Ctx {
         block: Block::Root,
         scope: 0,
@@ -320,6 +324,67 @@ const DISCARDED: usize = usize::MAX;
 impl Parser<'_> {
     fn report(&mut self, cur: &Cursor<'_>, at: usize, severity: Severity, message: String) {
         self.diags.push(cur.diag(at, severity, message));
+    }
+
+    /// dhcpd reads a file through a 1500-byte token buffer: a token (a
+    /// word, or a string's text) or a run of whitespace not broken by a
+    /// comment that fills it makes dhcpd refuse the file ("string constant
+    /// larger than internal buffer", "whitespace too long, buffer
+    /// overflow"). We read on, but it is an error.
+    fn buffer_limits(&mut self, cur: &Cursor<'_>) {
+        const LIMIT: usize = DHCPD_TOKEN_BUFFER;
+        let src = cur.src();
+        let mut lexer = super::lexer::Lexer::new(src, Mode::Conf);
+        let mut gap_start = 0;
+        let mut reported = 0;
+        loop {
+            let t = lexer.next_token();
+            // The whitespace before this token, comments resetting the run.
+            let mut run_start = gap_start;
+            let mut run = 0usize;
+            let mut i = gap_start;
+            while i < t.start.min(src.len()) {
+                match src.get(i) {
+                    Some(b'#') => {
+                        while i < t.start && src.get(i) != Some(&b'\n') {
+                            i += 1;
+                        }
+                        run = 0;
+                        continue;
+                    }
+                    Some(b' ' | b'\t' | b'\n' | b'\r' | b'\x0b' | b'\x0c') => {
+                        if run == 0 {
+                            run_start = i;
+                        }
+                        run += 1;
+                        if run == LIMIT {
+                            self.report(
+                                cur,
+                                run_start,
+                                Severity::Error,
+                                format!("{LIMIT} or more blank characters in a row: dhcpd refuses this (\"whitespace too long, buffer overflow\"); remove them or break them with a comment"),
+                            );
+                            reported += 1;
+                        }
+                    }
+                    _ => run = 0,
+                }
+                i += 1;
+            }
+            if t.kind == Kind::Eof || reported > 100 {
+                return;
+            }
+            if matches!(t.kind, Kind::Word | Kind::Str) && t.len() >= LIMIT {
+                self.report(
+                    cur,
+                    t.pos(),
+                    Severity::Error,
+                    format!("this {} is {} bytes long; dhcpd refuses tokens of {LIMIT} bytes or more (\"larger than internal buffer\")", if t.kind == Kind::Str { "string" } else { "word" }, t.len()),
+                );
+                reported += 1;
+            }
+            gap_start = t.end + usize::from(t.kind == Kind::Str && !t.unterminated);
+        }
     }
 
     /// Skips a statement, reporting a block that the end of the file left
@@ -1279,6 +1344,7 @@ impl Parser<'_> {
         }
         self.include_stack.push(loaded.identity.clone());
         let mut inner_cur = Cursor::new(&loaded.bytes, Mode::Conf, loaded.display.clone());
+        self.buffer_limits(&inner_cur);
         let inner = Ctx {
             include_depth: ctx.include_depth + 1,
             in_include: true,
