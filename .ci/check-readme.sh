@@ -21,6 +21,9 @@ expect 'http://127.0.0.1:8067/subnets?summary' '"ips"'
 expect 'http://127.0.0.1:8067/subnets/10.1.2.0/24?summary&pretty' '"total": 234'
 expect http://127.0.0.1:8067/status '"version"'
 expect http://127.0.0.1:8067/metrics 'dhcpstats_subnet_addresses{subnet="10.1.2.0/24"} 234'
+# The alarm example prints what the README shows.
+alarm_first="$("$bin" alarm --config dhcpstats.yml --warning 15 | head -1 || true)"
+grep -qF -- "$alarm_first" README.md || { echo "README alarm example differs: $alarm_first"; exit 1; }
 # The server answers exactly what dump prints, and its metrics are valid.
 served="$(curl -sf http://127.0.0.1:8067/subnets)"
 dumped="$("$bin" dump --config dhcpstats.yml)"

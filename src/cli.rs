@@ -10,6 +10,8 @@ use std::io::{self, Write};
 use std::path::PathBuf;
 
 use crate::VERSION;
+use crate::alarm::output::{self, Format, Status};
+use crate::alarm::{Level, Overrides};
 use crate::cidr::normalize_cidr;
 use crate::clock::{format_rfc3339, now_or_clock, parse_now};
 use crate::config::{self, Config};
@@ -26,12 +28,19 @@ Usage:
   dhcpstats [serve] [--config FILE] [--now TIME]
   dhcpstats check   [--config FILE] [--now TIME]
   dhcpstats dump    [--config FILE] [--now TIME] [--summary] [--subnet CIDR] [--pretty]
+  dhcpstats alarm   [--config FILE] [--now TIME] [--format nagios|checkmk|json]
+                    [--warning P] [--critical P] [--warning-available N]
+                    [--critical-available N] [--min-size N]
+                    [--level shared_network|subnet]
 
 Commands:
   serve   run the HTTP API (the default); logs go to stderr
   check   read the configuration and all files, print every problem and a
           line per subnet; exit 0 clean, 1 warnings only, 2 errors
   dump    print the /subnets JSON once to stdout
+  alarm   the monitoring plugin: pools at warning or critical, for Nagios,
+          Icinga (exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN), Checkmk
+          local checks or JSON; the flags override `alarms:` of the file
 
 Options:
   -c, --config FILE  configuration file (default: $DHCPSTATS_CONFIG_FILE,
@@ -41,6 +50,13 @@ Options:
       --summary      counts only, without statics and leases
       --subnet CIDR  only this subnet's object (e.g. 10.0.0.0/24)
       --pretty       indent the JSON
+      --format F     alarm output: nagios (default), checkmk or json
+      --warning P, --critical P
+                     alarm when a pool's used percent reaches P
+      --warning-available N, --critical-available N
+                     alarm when N or fewer addresses are left
+      --min-size N   pools smaller than N never alarm
+      --level L      pool unit: shared_network (default) or subnet
   -h, --help         this help
   -V, --version      the version
 ";
@@ -50,10 +66,20 @@ pub enum Command {
     Serve,
     Check,
     Dump,
+    Alarm,
+}
+
+/// What `alarm` was asked: the format and thresholds that override the
+/// configuration file's `alarms:`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AlarmArgs {
+    pub format: Format,
+    pub overrides: Overrides,
+    pub level: Option<Level>,
 }
 
 /// Validated command-line arguments (no I/O has happened yet).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Args {
     pub command: Command,
     pub config: Option<PathBuf>,
@@ -61,10 +87,11 @@ pub struct Args {
     pub summary: bool,
     pub subnet: Option<String>,
     pub pretty: bool,
+    pub alarm: AlarmArgs,
 }
 
 /// What the command line asks for.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, PartialEq)]
 pub enum Parsed {
     Run(Args),
     Help,
@@ -83,7 +110,9 @@ pub fn parse_args<I: IntoIterator<Item = OsString>>(args: I) -> Result<Parsed, S
         summary: false,
         subnet: None,
         pretty: false,
+        alarm: AlarmArgs::default(),
     };
+    let mut alarm_flag = false;
     while let Some(arg) = p.next().map_err(|e| e.to_string())? {
         match arg {
             Short('h') | Long("help") => return Ok(Parsed::Help),
@@ -106,14 +135,73 @@ pub fn parse_args<I: IntoIterator<Item = OsString>>(args: I) -> Result<Parsed, S
                 let v = p.value().map_err(|e| e.to_string())?;
                 a.subnet = Some(normalize_cidr(&v.to_string_lossy())?);
             }
+            Long("format") => {
+                alarm_flag = true;
+                let v = p.value().map_err(|e| e.to_string())?;
+                a.alarm.format = match v.to_string_lossy().as_ref() {
+                    "nagios" | "icinga" => Format::Nagios,
+                    "checkmk" => Format::Checkmk,
+                    "json" => Format::Json,
+                    other => {
+                        return Err(format!(
+                            "--format: '{other}' is not nagios, checkmk or json"
+                        ));
+                    }
+                };
+            }
+            Long(flag @ ("warning" | "critical")) => {
+                alarm_flag = true;
+                let flag = flag.to_string();
+                let v = p.value().map_err(|e| e.to_string())?;
+                let v = v.to_string_lossy();
+                let pct: f64 = v
+                    .trim_end_matches('%')
+                    .parse()
+                    .ok()
+                    .filter(|x: &f64| (0.0..=100.0).contains(x))
+                    .ok_or_else(|| format!("--{flag}: '{v}' is not a percentage (0-100)"))?;
+                if flag == "warning" {
+                    a.alarm.overrides.warning = Some(pct);
+                } else {
+                    a.alarm.overrides.critical = Some(pct);
+                }
+            }
+            Long(flag @ ("warning-available" | "critical-available" | "min-size")) => {
+                alarm_flag = true;
+                let flag = flag.to_string();
+                let v = p.value().map_err(|e| e.to_string())?;
+                let v = v.to_string_lossy();
+                let n: u64 = v
+                    .parse()
+                    .map_err(|_| format!("--{flag}: '{v}' is not a whole number"))?;
+                match flag.as_str() {
+                    "warning-available" => a.alarm.overrides.warning_available = Some(n),
+                    "critical-available" => a.alarm.overrides.critical_available = Some(n),
+                    _ => a.alarm.overrides.min_size = Some(n),
+                }
+            }
+            Long("level") => {
+                alarm_flag = true;
+                let v = p.value().map_err(|e| e.to_string())?;
+                a.alarm.level = Some(match v.to_string_lossy().as_ref() {
+                    "shared_network" | "shared-network" => Level::SharedNetwork,
+                    "subnet" => Level::Subnet,
+                    other => {
+                        return Err(format!(
+                            "--level: '{other}' is not shared_network or subnet"
+                        ));
+                    }
+                });
+            }
             Value(v) if command.is_none() => {
                 command = Some(match v.to_string_lossy().as_ref() {
                     "serve" => Command::Serve,
                     "check" => Command::Check,
                     "dump" => Command::Dump,
+                    "alarm" => Command::Alarm,
                     other => {
                         return Err(format!(
-                            "unknown command '{other}' (use serve, check or dump)"
+                            "unknown command '{other}' (use serve, check, dump or alarm)"
                         ));
                     }
                 });
@@ -125,11 +213,22 @@ pub fn parse_args<I: IntoIterator<Item = OsString>>(args: I) -> Result<Parsed, S
     if a.command != Command::Dump && (a.summary || a.subnet.is_some() || a.pretty) {
         return Err("--summary, --subnet and --pretty only apply to dump".to_string());
     }
+    if a.command != Command::Alarm && alarm_flag {
+        return Err(
+            "--format, --warning, --critical, --*-available, --min-size and --level only apply to alarm"
+                .to_string(),
+        );
+    }
     Ok(Parsed::Run(a))
 }
 
 /// The whole program: returns the process exit code.
 pub fn main_with_args<I: IntoIterator<Item = OsString>>(args: I) -> i32 {
+    let args: Vec<OsString> = args.into_iter().collect();
+    let plugin = args
+        .iter()
+        .find(|a| !a.to_string_lossy().starts_with('-'))
+        .is_some_and(|a| a == "alarm");
     let args = match parse_args(args) {
         Ok(Parsed::Help) => {
             print!("{USAGE}");
@@ -140,6 +239,11 @@ pub fn main_with_args<I: IntoIterator<Item = OsString>>(args: I) -> i32 {
             return 0;
         }
         Ok(Parsed::Run(a)) => a,
+        Err(e) if plugin => {
+            // A monitoring plugin's usage error is UNKNOWN (exit 3).
+            println!("DHCP UNKNOWN - {e}");
+            return Status::Unknown.code();
+        }
         Err(e) => {
             eprintln!("dhcpstats: {e}\n\n{USAGE}");
             return 2;
@@ -148,6 +252,10 @@ pub fn main_with_args<I: IntoIterator<Item = OsString>>(args: I) -> i32 {
     let path = config::locate(args.config.as_deref());
     let config = match config::load(&path) {
         Ok(c) => c,
+        Err(e) if args.command == Command::Alarm => {
+            print!("{}", output::unknown(args.alarm.format, &e.to_string()));
+            return Status::Unknown.code();
+        }
         Err(e) => {
             eprintln!("dhcpstats: {e}");
             return 2;
@@ -164,7 +272,58 @@ pub fn main_with_args<I: IntoIterator<Item = OsString>>(args: I) -> i32 {
             let mut out = io::BufWriter::with_capacity(256 * 1024, stdout.lock());
             dump(&config, &args, &mut out, &mut io::stderr())
         }
+        Command::Alarm => {
+            let (text, status) = alarm(&config, &args);
+            print!("{text}");
+            // A Checkmk local check carries its states in its lines; the
+            // script itself succeeded.
+            if args.alarm.format == Format::Checkmk {
+                0
+            } else {
+                status.code()
+            }
+        }
     }
+}
+
+/// `dhcpstats alarm`: the pools of the files, evaluated against the
+/// configured thresholds with the flags on top. Unreadable input is
+/// UNKNOWN; input errors make the result at least WARNING.
+pub fn alarm(config: &Config, args: &Args) -> (String, Status) {
+    let format = args.alarm.format;
+    let (conf, leases) = match load_inputs(config, Detail::Summary) {
+        Ok(v) => v,
+        Err(e) => return (output::unknown(format, &e.to_string()), Status::Unknown),
+    };
+    let now = now_or_clock(args.now);
+    let report = report::build(&conf.conf, &leases.db, now, Detail::Summary);
+    let mut settings = config.alarms.clone();
+    let o = &args.alarm.overrides;
+    let d = &mut settings.defaults;
+    d.warning = o.warning.or(d.warning);
+    d.critical = o.critical.or(d.critical);
+    d.warning_available = o.warning_available.or(d.warning_available);
+    d.critical_available = o.critical_available.or(d.critical_available);
+    d.min_size = o.min_size.or(d.min_size);
+    if let Some(level) = args.alarm.level {
+        settings.level = level;
+    }
+    if let Err(e) = settings.validate() {
+        return (output::unknown(format, &e), Status::Unknown);
+    }
+    let pools = crate::alarm::evaluate(&conf.conf, &report, &settings);
+    let errors = conf.diags.count(Severity::Error) + leases.diags.count(Severity::Error);
+    let mut problems = Vec::new();
+    if errors > 0 {
+        problems.push(format!(
+            "the input files have {errors} error(s); run `dhcpstats check`"
+        ));
+    }
+    let outcome = output::Outcome {
+        pools: &pools,
+        problems: &problems,
+    };
+    (format.render(&outcome), outcome.status())
 }
 
 /// `dhcpstats dump`: prints the JSON; 0 on success, 2 if an input cannot

@@ -34,6 +34,7 @@ struct RawConfig {
     static_file: Option<PathBuf>,
     leases_file: PathBuf,
     threads: Option<u64>,
+    alarms: Option<crate::alarm::RawSettings>,
 }
 
 /// The API key. Its `Debug` and `Display` never show it.
@@ -67,6 +68,8 @@ pub struct Config {
     pub static_file: PathBuf,
     pub leases_file: PathBuf,
     pub threads: usize,
+    /// Pool alarm thresholds (SPEC §4.4).
+    pub alarms: crate::alarm::Settings,
     /// Problems that do not stop the program (a key file readable by
     /// others, say), to be logged at start.
     pub warnings: Vec<String>,
@@ -199,6 +202,10 @@ pub fn parse(path: &Path, text: &[u8]) -> Result<Config, ConfigError> {
         .static_file
         .as_deref()
         .map_or_else(|| subnet_file.clone(), resolve);
+    let alarms: crate::alarm::Settings = raw.alarms.map(Into::into).unwrap_or_default();
+    alarms
+        .validate()
+        .map_err(|m| ConfigError(format!("{shown}: dhcpstats.{m}")))?;
     Ok(Config {
         path: path.to_path_buf(),
         debug: raw.debug,
@@ -208,6 +215,7 @@ pub fn parse(path: &Path, text: &[u8]) -> Result<Config, ConfigError> {
         static_file,
         leases_file: resolve(&raw.leases_file),
         threads,
+        alarms,
         warnings,
     })
 }
@@ -292,6 +300,30 @@ mod tests {
         );
         let e = p(&format!("{MINIMAL}  auth_string: \"\"\n")).unwrap_err();
         assert!(e.0.contains("auth_string is empty"), "{}", e.0);
+    }
+
+    #[test]
+    fn alarm_settings_are_strict() {
+        let c = p(&format!(
+            "{MINIMAL}  alarms:\n    warning: 70\n    level: subnet\n    overrides:\n      guests: {{ critical: 95, ignore: true }}\n"
+        ))
+        .unwrap();
+        assert_eq!(c.alarms.defaults.warning, Some(70.0));
+        assert_eq!(c.alarms.level, crate::alarm::Level::Subnet);
+        assert!(c.alarms.overrides["guests"].ignore);
+        let e = p(&format!("{MINIMAL}  alarms:\n    warnig: 70\n")).unwrap_err();
+        assert!(e.0.contains("warnig"), "{}", e.0);
+        let e = p(&format!("{MINIMAL}  alarms:\n    warning: 95\n")).unwrap_err();
+        assert!(
+            e.0.contains("dhcpstats.alarms.warning (95) is above alarms.critical (90)"),
+            "{}",
+            e.0
+        );
+        let e = p(&format!(
+            "{MINIMAL}  alarms:\n    overrides:\n      x: {{ critical: 120 }}\n"
+        ))
+        .unwrap_err();
+        assert!(e.0.contains("alarms.overrides.x.critical: 120"), "{}", e.0);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod alarm;
 pub mod cache;
 pub mod cidr;
 pub mod cli;

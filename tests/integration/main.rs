@@ -4,6 +4,7 @@
 
 mod common;
 
+mod alarm;
 mod check_verdicts;
 mod cli;
 mod corpus;
