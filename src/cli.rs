@@ -31,7 +31,7 @@ Usage:
   dhcpstats alarm   [--config FILE] [--now TIME] [--format nagios|checkmk|json]
                     [--warning P] [--critical P] [--warning-available N]
                     [--critical-available N] [--min-size N]
-                    [--level shared_network|subnet]
+                    [--level shared_network|subnet] [--url URL [--key-file F]]
 
 Commands:
   serve   run the HTTP API (the default); logs go to stderr
@@ -57,6 +57,10 @@ Options:
                      alarm when N or fewer addresses are left
       --min-size N   pools smaller than N never alarm
       --level L      pool unit: shared_network (default) or subnet
+      --url URL      alarm: ask a running dhcpstats (http://host:port)
+                     instead of reading the files; --config then only
+                     supplies the thresholds, and is optional
+      --key-file F   alarm --url: the API key, first line of F
   -h, --help         this help
   -V, --version      the version
 ";
@@ -76,6 +80,8 @@ pub struct AlarmArgs {
     pub format: Format,
     pub overrides: Overrides,
     pub level: Option<Level>,
+    pub url: Option<String>,
+    pub key_file: Option<PathBuf>,
 }
 
 /// Validated command-line arguments (no I/O has happened yet).
@@ -93,7 +99,7 @@ pub struct Args {
 /// What the command line asks for.
 #[derive(Debug, PartialEq)]
 pub enum Parsed {
-    Run(Args),
+    Run(Box<Args>),
     Help,
     Version,
 }
@@ -180,6 +186,17 @@ pub fn parse_args<I: IntoIterator<Item = OsString>>(args: I) -> Result<Parsed, S
                     _ => a.alarm.overrides.min_size = Some(n),
                 }
             }
+            Long("url") => {
+                alarm_flag = true;
+                let v = p.value().map_err(|e| e.to_string())?;
+                let v = v.to_string_lossy().into_owned();
+                crate::alarm::remote::Target::parse(&v)?;
+                a.alarm.url = Some(v);
+            }
+            Long("key-file") => {
+                alarm_flag = true;
+                a.alarm.key_file = Some(PathBuf::from(p.value().map_err(|e| e.to_string())?));
+            }
             Long("level") => {
                 alarm_flag = true;
                 let v = p.value().map_err(|e| e.to_string())?;
@@ -213,13 +230,16 @@ pub fn parse_args<I: IntoIterator<Item = OsString>>(args: I) -> Result<Parsed, S
     if a.command != Command::Dump && (a.summary || a.subnet.is_some() || a.pretty) {
         return Err("--summary, --subnet and --pretty only apply to dump".to_string());
     }
+    if a.alarm.key_file.is_some() && a.alarm.url.is_none() {
+        return Err("--key-file only applies with --url".to_string());
+    }
     if a.command != Command::Alarm && alarm_flag {
         return Err(
             "--format, --warning, --critical, --*-available, --min-size and --level only apply to alarm"
                 .to_string(),
         );
     }
-    Ok(Parsed::Run(a))
+    Ok(Parsed::Run(Box::new(a)))
 }
 
 /// The whole program: returns the process exit code.
@@ -238,7 +258,7 @@ pub fn main_with_args<I: IntoIterator<Item = OsString>>(args: I) -> i32 {
             println!("dhcpstats {VERSION}");
             return 0;
         }
-        Ok(Parsed::Run(a)) => a,
+        Ok(Parsed::Run(a)) => *a,
         Err(e) if plugin => {
             // A monitoring plugin's usage error is UNKNOWN (exit 3).
             println!("DHCP UNKNOWN - {e}");
@@ -249,6 +269,15 @@ pub fn main_with_args<I: IntoIterator<Item = OsString>>(args: I) -> i32 {
             return 2;
         }
     };
+    if args.command == Command::Alarm && args.alarm.url.is_some() {
+        let (text, status) = alarm_remote(&args);
+        print!("{text}");
+        return if args.alarm.format == Format::Checkmk {
+            0
+        } else {
+            status.code()
+        };
+    }
     let path = config::locate(args.config.as_deref());
     let config = match config::load(&path) {
         Ok(c) => c,
@@ -297,20 +326,10 @@ pub fn alarm(config: &Config, args: &Args) -> (String, Status) {
     };
     let now = now_or_clock(args.now);
     let report = report::build(&conf.conf, &leases.db, now, Detail::Summary);
-    let mut settings = config.alarms.clone();
-    let o = &args.alarm.overrides;
-    let d = &mut settings.defaults;
-    d.warning = o.warning.or(d.warning);
-    d.critical = o.critical.or(d.critical);
-    d.warning_available = o.warning_available.or(d.warning_available);
-    d.critical_available = o.critical_available.or(d.critical_available);
-    d.min_size = o.min_size.or(d.min_size);
-    if let Some(level) = args.alarm.level {
-        settings.level = level;
-    }
-    if let Err(e) = settings.validate() {
-        return (output::unknown(format, &e), Status::Unknown);
-    }
+    let settings = match alarm_settings(config.alarms.clone(), args) {
+        Ok(s) => s,
+        Err(e) => return (output::unknown(format, &e), Status::Unknown),
+    };
     let pools = crate::alarm::evaluate(&conf.conf, &report, &settings);
     let errors = conf.diags.count(Severity::Error) + leases.diags.count(Severity::Error);
     let mut problems = Vec::new();
@@ -324,6 +343,69 @@ pub fn alarm(config: &Config, args: &Args) -> (String, Status) {
         problems: &problems,
     };
     (format.render(&outcome), outcome.status())
+}
+
+/// `dhcpstats alarm --url`: the same verdict from a running server's
+/// `/subnets?summary` and `/status`. `--config`, when given, supplies the
+/// thresholds; anything that goes wrong is UNKNOWN with the reason.
+pub fn alarm_remote(args: &Args) -> (String, Status) {
+    let format = args.alarm.format;
+    let unknown = |e: String| (output::unknown(format, &e), Status::Unknown);
+    let from_file = match &args.config {
+        Some(path) => match config::load(path) {
+            Ok(c) => c.alarms,
+            Err(e) => return unknown(e.to_string()),
+        },
+        None => crate::alarm::Settings::default(),
+    };
+    let settings = match alarm_settings(from_file, args) {
+        Ok(s) => s,
+        Err(e) => return unknown(e),
+    };
+    let Some(url) = &args.alarm.url else {
+        return unknown("no --url".to_string());
+    };
+    let target = match crate::alarm::remote::Target::parse(url) {
+        Ok(t) => t,
+        Err(e) => return unknown(e),
+    };
+    let key = match &args.alarm.key_file {
+        Some(f) => match config::read_key_file(f, &mut Vec::new()) {
+            Ok(k) => Some(k),
+            Err(e) => return unknown(format!("--key-file: {e}")),
+        },
+        None => None,
+    };
+    let (subnets, problems) =
+        match crate::alarm::remote::fetch(&target, key.as_ref().map(config::Secret::expose)) {
+            Ok(v) => v,
+            Err(e) => return unknown(e),
+        };
+    let pools = crate::alarm::evaluate_subnets(&subnets, &settings);
+    let outcome = output::Outcome {
+        pools: &pools,
+        problems: &problems,
+    };
+    (format.render(&outcome), outcome.status())
+}
+
+/// The configured alarm settings with the command line's on top.
+fn alarm_settings(
+    mut settings: crate::alarm::Settings,
+    args: &Args,
+) -> Result<crate::alarm::Settings, String> {
+    let o = &args.alarm.overrides;
+    let d = &mut settings.defaults;
+    d.warning = o.warning.or(d.warning);
+    d.critical = o.critical.or(d.critical);
+    d.warning_available = o.warning_available.or(d.warning_available);
+    d.critical_available = o.critical_available.or(d.critical_available);
+    d.min_size = o.min_size.or(d.min_size);
+    if let Some(level) = args.alarm.level {
+        settings.level = level;
+    }
+    settings.validate()?;
+    Ok(settings)
 }
 
 /// `dhcpstats dump`: prints the JSON; 0 on success, 2 if an input cannot

@@ -221,7 +221,7 @@ pub fn parse(path: &Path, text: &[u8]) -> Result<Config, ConfigError> {
 }
 
 /// Reads the API key from a file: its first line, without the newline.
-fn read_key_file(path: &Path, warnings: &mut Vec<String>) -> Result<Secret, String> {
+pub fn read_key_file(path: &Path, warnings: &mut Vec<String>) -> Result<Secret, String> {
     let shown = path.display();
     let meta = std::fs::metadata(path).map_err(|e| format!("{shown}: {e}"))?;
     if meta.len() > 64 * 1024 {

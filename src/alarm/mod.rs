@@ -10,6 +10,7 @@
 //! alarm.
 
 pub mod output;
+pub mod remote;
 
 use std::collections::BTreeMap;
 
@@ -222,16 +223,42 @@ impl Pool {
     }
 }
 
+/// The numbers of one subnet that alarms are made of, from a report or
+/// from a server's `/subnets?summary`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SubnetNumbers {
+    pub cidr: String,
+    pub shared_network: Option<String>,
+    pub total: u64,
+    pub active: u64,
+    pub abandoned: u64,
+}
+
 /// Evaluates every pool of `report` (built from `conf`).
 pub fn evaluate(conf: &Conf, report: &Report, settings: &Settings) -> Vec<Pool> {
+    let subnets: Vec<SubnetNumbers> = report
+        .subnets
+        .iter()
+        .map(|sr| SubnetNumbers {
+            cidr: sr.cidr.clone(),
+            shared_network: conf
+                .subnets
+                .get(sr.subnet)
+                .and_then(|s| s.shared_network.clone()),
+            total: sr.ips.total,
+            active: sr.ips.active,
+            abandoned: sr.ips.abandoned,
+        })
+        .collect();
+    evaluate_subnets(&subnets, settings)
+}
+
+/// Evaluates the pools of these subnets (in declaration order).
+pub fn evaluate_subnets(subnets: &[SubnetNumbers], settings: &Settings) -> Vec<Pool> {
     let mut pools: Vec<Pool> = Vec::new();
     let mut by_name: BTreeMap<String, usize> = BTreeMap::new();
-    for sr in &report.subnets {
-        let shared = conf
-            .subnets
-            .get(sr.subnet)
-            .and_then(|s| s.shared_network.clone());
-        let (name, level) = match (&shared, settings.level) {
+    for sr in subnets {
+        let (name, level) = match (&sr.shared_network, settings.level) {
             (Some(n), Level::SharedNetwork) => (n.clone(), Level::SharedNetwork),
             _ => (sr.cidr.clone(), Level::Subnet),
         };
@@ -250,8 +277,8 @@ pub fn evaluate(conf: &Conf, report: &Report, settings: &Settings) -> Vec<Pool> 
         });
         if let Some(p) = pools.get_mut(i) {
             p.subnets.push(sr.cidr.clone());
-            p.total += sr.ips.total;
-            p.used += sr.ips.active + sr.ips.abandoned;
+            p.total += sr.total;
+            p.used += sr.active + sr.abandoned;
         }
     }
     for p in &mut pools {

@@ -266,3 +266,92 @@ fn alarm_flags_belong_to_alarm() {
         "DHCP UNKNOWN - --level: 'pool' is not shared_network or subnet\n"
     );
 }
+
+/// `--url` asks a running dhcpstats and reaches the same verdict as the
+/// local read; a refused key and an unreachable server are UNKNOWN.
+#[test]
+fn url_gives_the_verdict_of_the_local_read() {
+    let dir = TempDir::new("alarm");
+    let cfg = fixture(&dir);
+    let key = dir.write("key", "s3cret\n");
+    let with_key = dir.write(
+        "auth.yml",
+        std::fs::read_to_string(&cfg).unwrap_or_default() + "  auth_string: s3cret\n",
+    );
+    let srv = crate::server::Server::start(&with_key, &["--now", NOW]);
+    let url = format!("http://{}", srv.addr);
+    let key_arg = key.to_str().unwrap_or_default();
+    for format in ["nagios", "json"] {
+        let (local_code, local) = alarm(&cfg, &["--format", format]);
+        let o = run(&[
+            "alarm",
+            "--config",
+            cfg.to_str().unwrap_or_default(),
+            "--format",
+            format,
+            "--url",
+            &url,
+            "--key-file",
+            key_arg,
+        ]);
+        assert_eq!(o.status.code(), local_code, "{}", stdout(&o));
+        assert_eq!(stdout(&o), local, "{format}");
+    }
+    // Without --config: the default thresholds (80/90 %, no min_size).
+    let o = run(&["alarm", "--url", &url, "--key-file", key_arg]);
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    assert!(
+        stdout(&o).starts_with("DHCP CRITICAL - 3 of 5 pools critical"),
+        "{}",
+        stdout(&o)
+    );
+
+    let wrong = dir.write("wrong", "nope\n");
+    let o = run(&[
+        "alarm",
+        "--url",
+        &url,
+        "--key-file",
+        wrong.to_str().unwrap_or_default(),
+    ]);
+    assert_eq!(o.status.code(), Some(3), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("401: the key was refused"),
+        "{}",
+        stdout(&o)
+    );
+    drop(srv);
+
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = closed.local_addr().map(|a| a.port()).unwrap_or(1);
+    drop(closed);
+    let o = run(&["alarm", "--url", &format!("http://127.0.0.1:{port}")]);
+    assert_eq!(o.status.code(), Some(3), "{}", stdout(&o));
+    assert!(
+        stdout(&o).starts_with("DHCP UNKNOWN - cannot connect to 127.0.0.1:"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+/// A server whose last read failed serves its last good data; the alarm
+/// says so and is at least WARNING.
+#[test]
+fn stale_server_data_is_at_least_warning() {
+    let site = crate::server::small_site("");
+    let srv = crate::server::Server::start(&site.config, &["--now", NOW]);
+    let url = format!("http://{}", srv.addr);
+    // Every pool below min_size: only staleness can raise the state.
+    let calm = ["alarm", "--url", &url, "--min-size", "1000"];
+    let o = run(&calm);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    std::fs::remove_file(site.dir.path("dhcpd.leases")).expect("remove leases");
+    let o = run(&calm);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("; the server's data is stale: ")
+            && stdout(&o).contains("dhcpd.leases"),
+        "{}",
+        stdout(&o)
+    );
+}
