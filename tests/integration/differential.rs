@@ -243,7 +243,9 @@ fn check_agrees_with_dhcpd_t_on_one_token_edits() {
         }
     }
     let jobs = Arc::new(jobs);
-    let threads = std::thread::available_parallelism().map_or(2, |n| n.get().min(8));
+    // Half the cores: the other tests run beside this one, and some of
+    // them (server load, rename races) need the CPU to keep their pace.
+    let threads = std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).clamp(1, 8));
     let mut handles = Vec::new();
     for t in 0..threads {
         let jobs = Arc::clone(&jobs);
