@@ -20,7 +20,7 @@ STATIC_TARGET ?= $(if $(MUSL),$(MUSL),$(HOST))
 
 FUZZ_SECONDS ?= 60
 
-.PHONY: help build release static test fmt-check clippy run install \
+.PHONY: rules-test help build release static test fmt-check clippy run install \
         install-systemd install-sysv install-rcd clean bench loadtest fuzz
 
 help:
@@ -56,8 +56,15 @@ fmt-check:
 clippy:
 	$(CARGO) clippy --all-targets --locked -- -D warnings
 
-test: fmt-check clippy
+test: fmt-check clippy rules-test
 	$(CARGO) test --locked
+
+# The shipped Prometheus alert rules, unit-tested with promtool.
+rules-test:
+	@if command -v promtool >/dev/null; then \
+		promtool check rules contrib/prometheus/alerts.yml && \
+		cd contrib/prometheus && promtool test rules alerts.test.yml; \
+	else echo "rules-test skipped: promtool is not installed (apt-get install prometheus)"; fi
 
 # cargo run, not ./target/...: the binary is wherever CARGO_TARGET_DIR says.
 run:
