@@ -239,3 +239,70 @@ fn requests_are_counted_by_code() {
         "{text}"
     );
 }
+
+/// The shipped Grafana dashboard and alert rules name only metrics that
+/// /metrics really exposes, and every dashboard query is valid PromQL to
+/// promtool (each becomes a recording rule of a throw-away rules file).
+#[test]
+fn contrib_dashboards_and_rules_use_real_metrics_and_valid_promql() {
+    let (_dir, cfg) = main_corpus();
+    let srv = Server::start(&cfg, &["--now", NOW]);
+    let exposed = srv.get("/metrics", &[]).text();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dashboard_text =
+        std::fs::read_to_string(root.join("contrib/grafana/dhcpstats.json")).expect("dashboard");
+    let rules_text =
+        std::fs::read_to_string(root.join("contrib/prometheus/alerts.yml")).expect("rules");
+    for text in [&dashboard_text, &rules_text] {
+        let mut rest = text.as_str();
+        while let Some(i) = rest.find("dhcpstats_") {
+            let name: String = rest[i..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            assert!(
+                exposed.contains(&format!("# TYPE {name} ")),
+                "{name} is not a metric dhcpstats exposes"
+            );
+            rest = &rest[i + name.len()..];
+        }
+    }
+    if std::process::Command::new("promtool")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipped the PromQL check: promtool is not installed");
+        return;
+    }
+    let dashboard: serde_json::Value = serde_json::from_str(&dashboard_text).expect("json");
+    let mut rules = String::from("groups:\n  - name: dashboard\n    rules:\n");
+    let mut n = 0;
+    for panel in dashboard["panels"].as_array().expect("panels") {
+        for target in panel["targets"].as_array().expect("targets") {
+            let expr = target["expr"]
+                .as_str()
+                .expect("expr")
+                .replace("$instance", ".*");
+            n += 1;
+            rules.push_str(&format!(
+                "      - record: dashboard:panel_{n}\n        expr: {}\n",
+                serde_json::to_string(&expr).expect("quote")
+            ));
+        }
+    }
+    let dir = TempDir::new("grafana");
+    let file = dir.write("dashboard-rules.yml", rules);
+    let out = std::process::Command::new("promtool")
+        .args(["check", "rules"])
+        .arg(&file)
+        .output()
+        .expect("run promtool");
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(n >= 10, "only {n} queries");
+}
