@@ -37,16 +37,25 @@ impl Target {
             )
         })?;
         let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-        let (host, port) = match authority.rsplit_once(':') {
-            Some((h, p)) if !h.ends_with(']') || authority.starts_with('[') => {
-                let port = p
-                    .parse::<u16>()
-                    .map_err(|_| format!("--url: '{p}' is not a port"))?;
-                (h, port)
+        // `[v6]:port`, `[v6]`, `host:port` or `host`.
+        let (host, port) = match authority.strip_prefix('[') {
+            Some(bracketed) => {
+                let (h, after) = bracketed
+                    .split_once(']')
+                    .ok_or_else(|| format!("--url: '{url}' has an unclosed '['"))?;
+                (h, after.strip_prefix(':'))
             }
-            _ => (authority, 80),
+            None => match authority.rsplit_once(':') {
+                Some((h, p)) => (h, Some(p)),
+                None => (authority, None),
+            },
         };
-        let host = host.trim_start_matches('[').trim_end_matches(']');
+        let port = match port {
+            Some(p) => p
+                .parse::<u16>()
+                .map_err(|_| format!("--url: '{p}' is not a port"))?,
+            None => 80,
+        };
         if host.is_empty() {
             return Err(format!("--url: '{url}' has no host"));
         }
@@ -59,7 +68,11 @@ impl Target {
 
     /// `GET prefix+path`: the body of a 200 answer.
     pub fn get(&self, path: &str, key: Option<&[u8]>) -> Result<Vec<u8>, String> {
-        let where_ = format!("{}:{}", self.host, self.port);
+        let where_ = if self.host.contains(':') {
+            format!("[{}]:{}", self.host, self.port)
+        } else {
+            format!("{}:{}", self.host, self.port)
+        };
         let addrs: Vec<_> = (self.host.as_str(), self.port)
             .to_socket_addrs()
             .map_err(|e| format!("cannot resolve {where_}: {e}"))?
@@ -237,6 +250,9 @@ mod tests {
         );
         let t = Target::parse("http://dhcp1").unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(t.port, 80);
+        let t = Target::parse("http://[::1]/").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((t.host.as_str(), t.port), ("::1", 80));
+        assert!(Target::parse("http://[::1:8067").is_err());
         assert!(Target::parse("https://dhcp1").is_err());
         assert!(Target::parse("http://dhcp1:port").is_err());
         assert!(Target::parse("http://:80").is_err());
