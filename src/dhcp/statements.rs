@@ -1183,8 +1183,8 @@ impl<'c, 'a> Checker<'c, 'a> {
         loop {
             let t = self.peek();
             if t.is_punct(b'}') {
+                // Unlike `key`, dhcpd takes no `;` after a zone's `}`.
                 self.bump();
-
                 return Ok(());
             }
             let w = self.name("a zone statement")?;
