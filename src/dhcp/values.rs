@@ -326,6 +326,18 @@ mod tests {
             Ok(AddressOrName::Name("3com.example.".into()))
         );
         assert!(read_address_or_name(&mut cur("10.0.0;")).is_err());
+        // As dhcpd decides: two leading numbers make an address, so the
+        // rest must be numbers too; otherwise it is a host name.
+        assert!(read_address_or_name(&mut cur("10.0.0.;")).is_err());
+        assert!(read_address_or_name(&mut cur("10.0.0.1x;")).is_err());
+        assert_eq!(
+            read_address_or_name(&mut cur("10.40x.0.1;")),
+            Ok(AddressOrName::Name("10.40x.0.1".into()))
+        );
+        assert_eq!(
+            read_address_or_name(&mut cur("10;")),
+            Ok(AddressOrName::Name("10".into()))
+        );
     }
 
     #[test]
@@ -351,6 +363,9 @@ mod tests {
         let e = read_hex_list(&mut cur("00-11-22")).unwrap_err();
         assert!(e.message.contains("dashes"), "{}", e.message);
         assert!(read_hex_list(&mut cur("001122334455")).is_err());
+        // Leading zeros are fine while the value fits in a byte.
+        assert_eq!(read_hex_list(&mut cur("0044:00ff;")), Ok(vec![0x44, 0xff]));
+        assert!(read_hex_list(&mut cur("100:1;")).is_err());
     }
 
     #[test]

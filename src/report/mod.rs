@@ -176,22 +176,22 @@ impl Unplaced {
 
     fn add(&mut self, addr: u32) {
         self.count += 1;
-        if let Err(at) = self.sample.binary_search(&addr) {
-            if at < Self::SAMPLE {
-                self.sample.insert(at, addr);
-                self.sample.truncate(Self::SAMPLE);
-            }
-        }
+        self.keep_if_low(addr);
     }
 
     fn merge(&mut self, other: Unplaced) {
         self.count += other.count;
         for a in other.sample {
-            if let Err(at) = self.sample.binary_search(&a) {
-                if at < Self::SAMPLE {
-                    self.sample.insert(at, a);
-                    self.sample.truncate(Self::SAMPLE);
-                }
+            self.keep_if_low(a);
+        }
+    }
+
+    /// Keeps `addr` in the sample if it is among the lowest seen.
+    fn keep_if_low(&mut self, addr: u32) {
+        if let Err(at) = self.sample.binary_search(&addr) {
+            if at < Self::SAMPLE {
+                self.sample.insert(at, addr);
+                self.sample.truncate(Self::SAMPLE);
             }
         }
     }
