@@ -225,7 +225,8 @@ impl Serialize for StaticsJson<'_> {
     }
 }
 
-struct StaticJson<'a>(&'a StaticEntry);
+/// One reservation's object (SPEC §3.4).
+pub struct StaticJson<'a>(pub &'a StaticEntry);
 
 impl Serialize for StaticJson<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -262,6 +263,35 @@ impl Serialize for LeasesJson<'_> {
         }
         map.end()
     }
+}
+
+/// One lease's object (SPEC §3.5) from its stored fields.
+pub struct LeaseObject<'a>(pub &'a [u8]);
+
+impl Serialize for LeaseObject<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut entries = Vec::new();
+        lease_entries(self.0, &mut Vec::new(), &mut entries);
+        EntriesJson(&entries).serialize(s)
+    }
+}
+
+/// One lease's object as text pairs, keys and order as in the JSON
+/// (`true` flags as `"true"`): what the dashboard shows.
+pub fn lease_text_pairs(fields: &[u8]) -> Vec<(String, String)> {
+    let mut entries = Vec::new();
+    lease_entries(fields, &mut Vec::new(), &mut entries);
+    entries
+        .into_iter()
+        .map(|(k, v)| {
+            let v = match v {
+                Value::Text(t) => t.into_owned(),
+                Value::Time(t) => t.as_str().to_string(),
+                Value::True => "true".to_string(),
+            };
+            (k.into_owned(), v)
+        })
+        .collect()
 }
 
 /// A value of a lease object.
@@ -440,19 +470,7 @@ mod tests {
     use crate::dhcp::time::LeaseTime;
 
     fn entries(w: &FieldWriter) -> Vec<(String, String)> {
-        let buf = w.as_bytes().to_vec();
-        let mut out = Vec::new();
-        lease_entries(&buf, &mut Vec::new(), &mut out);
-        out.into_iter()
-            .map(|(k, v)| {
-                let v = match v {
-                    Value::Text(t) => t.into_owned(),
-                    Value::Time(t) => t.as_str().to_string(),
-                    Value::True => "true".into(),
-                };
-                (k.into_owned(), v)
-            })
-            .collect()
+        lease_text_pairs(w.as_bytes())
     }
 
     #[test]
