@@ -69,6 +69,9 @@ pub struct Generation {
     rendered: [[OnceLock<Rendered>; 2]; 2],
     /// Rendered `/metrics` body, built by [`crate::metrics`].
     pub metrics: OnceLock<Arc<Vec<u8>>>,
+    /// Rendered dashboard pages, by a key naming the view and everything
+    /// else it depends on (see [`Generation::page`]).
+    pages: Mutex<Vec<(String, Rendered)>>,
     /// The report was updated from the previous generation's with the
     /// appended changes, not built from the whole database.
     pub report_updated: bool,
@@ -178,6 +181,39 @@ impl Generation {
         })
     }
 
+    /// A page of this generation, rendered once per `key`. The key must
+    /// name everything besides the generation that the page shows (the
+    /// view, the alarm settings' epoch, the read state): it is also in
+    /// the entity tag, so it holds only `[A-Za-z0-9._-]`. Few keys are
+    /// kept; the oldest goes first.
+    pub fn page(&self, key: &str, render: impl FnOnce() -> Vec<u8>) -> Rendered {
+        let mut pages = self.pages.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((_, r)) = pages.iter().find(|(k, _)| k == key) {
+            return r.clone();
+        }
+        let rendered = Rendered {
+            body: render().into(),
+            etag: self.page_etag(key),
+        };
+        if pages.len() >= MAX_PAGES {
+            pages.remove(0);
+        }
+        pages.push((key.to_string(), rendered.clone()));
+        rendered
+    }
+
+    /// The page if it was rendered already; `None` also while another
+    /// thread renders one (the poll loops never wait).
+    pub fn cached_page(&self, key: &str) -> Option<Rendered> {
+        let pages = self.pages.try_lock().ok()?;
+        pages.iter().find(|(k, _)| k == key).map(|(_, r)| r.clone())
+    }
+
+    /// The entity tag of a page rendered per request.
+    pub fn page_etag(&self, key: &str) -> String {
+        format!("\"{}-g{}-{key}\"", process_nonce(), self.id)
+    }
+
     pub fn sources(&self) -> Sources<'_> {
         Sources {
             report: &self.report,
@@ -186,6 +222,10 @@ impl Generation {
         }
     }
 }
+
+/// Dashboard pages kept per generation (two orders of the overview, a
+/// few alarm-settings epochs or read states).
+const MAX_PAGES: usize = 8;
 
 /// A random value fixed for the life of the process, in every entity tag:
 /// generation numbers restart at 1 in every process, so without it a
@@ -764,6 +804,7 @@ impl Cache {
             info,
             rendered: Default::default(),
             metrics: OnceLock::new(),
+            pages: Mutex::new(Vec::new()),
             report_updated,
         })
     }

@@ -28,11 +28,19 @@ pub struct Settings {
     pub paths: Paths,
     pub listen: std::net::SocketAddr,
     pub threads: usize,
+    /// Thresholds for the dashboard's colours.
+    pub alarms: Arc<crate::alarm::Settings>,
+    /// Different for every loading of the configuration: cached pages
+    /// name the settings they were rendered with.
+    pub epoch: u64,
 }
 
 impl Settings {
     fn of(config: &Config) -> Settings {
+        static EPOCH: AtomicU64 = AtomicU64::new(0);
         Settings {
+            alarms: Arc::new(config.alarms.clone()),
+            epoch: EPOCH.fetch_add(1, Ordering::Relaxed),
             auth: config.auth.clone(),
             debug: config.debug,
             config_path: config.path.clone(),

@@ -32,6 +32,11 @@ pub struct Request {
     /// The token of `Authorization: Bearer <token>`.
     pub bearer: Option<Vec<u8>>,
     pub if_none_match: Option<String>,
+    /// The password of `Authorization: Basic …` (browsers; the user
+    /// name is ignored).
+    pub basic: Option<Vec<u8>>,
+    /// `Accept` ranks HTML above JSON (a browser, not curl or a script).
+    pub prefers_html: bool,
 }
 
 /// A request that cannot be served; the connection is closed after the
@@ -88,6 +93,8 @@ pub fn parse_head(buf: &[u8]) -> Head {
     let mut api_key = None;
     let mut bearer = None;
     let mut if_none_match = None;
+    let mut basic = None;
+    let mut prefers_html = false;
     let mut content_length: Option<u64> = None;
     for h in req.headers.iter() {
         let name = h.name;
@@ -110,7 +117,15 @@ pub fn parse_head(buf: &[u8]) -> Head {
                 .and(v.get(7..))
             {
                 bearer = Some(token.trim_ascii().to_vec());
+            } else if let Some(coded) = v
+                .get(..6)
+                .filter(|p| p.eq_ignore_ascii_case(b"basic "))
+                .and(v.get(6..))
+            {
+                basic = basic_password(coded.trim_ascii());
             }
+        } else if name.eq_ignore_ascii_case("accept") {
+            prefers_html = accepts_html_first(h.value);
         } else if name.eq_ignore_ascii_case("if-none-match") {
             if_none_match = Some(String::from_utf8_lossy(h.value).into_owned());
         } else if name.eq_ignore_ascii_case("content-length") {
@@ -141,9 +156,61 @@ pub fn parse_head(buf: &[u8]) -> Head {
             api_key,
             bearer,
             if_none_match,
+            basic,
+            prefers_html,
         },
         len,
     )
+}
+
+/// The password of Basic credentials (`base64(user:password)`).
+fn basic_password(coded: &[u8]) -> Option<Vec<u8>> {
+    let plain = crate::codec::base64_decode(coded)?;
+    let colon = plain.iter().position(|&c| c == b':')?;
+    plain.get(colon + 1..).map(<[u8]>::to_vec)
+}
+
+/// Does an `Accept` header rank `text/html` above `application/json`?
+/// Each is given the quality of the most specific range that matches it
+/// (`text/html` over `text/*` over `*/*`); a tie goes to JSON, so `*/*`
+/// (curl) and no header at all get JSON, and a browser's
+/// `text/html,…,*/*;q=0.8` gets HTML.
+fn accepts_html_first(accept: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(accept);
+    // (specificity, quality) of the best match so far for each type.
+    let mut html: Option<(u8, f32)> = None;
+    let mut json: Option<(u8, f32)> = None;
+    for item in text.split(',') {
+        let mut parts = item.split(';');
+        let range = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+        let quality = parts
+            .filter_map(|p| p.trim().strip_prefix("q="))
+            .find_map(|q| q.trim().parse::<f32>().ok())
+            .unwrap_or(1.0);
+        let specificity = |wanted_type: &str, wanted: &str| -> Option<u8> {
+            if range == wanted {
+                Some(2)
+            } else if range == format!("{wanted_type}/*") {
+                Some(1)
+            } else if range == "*/*" {
+                Some(0)
+            } else {
+                None
+            }
+        };
+        for (slot, (t, full)) in [
+            (&mut html, ("text", "text/html")),
+            (&mut json, ("application", "application/json")),
+        ] {
+            if let Some(s) = specificity(t, full) {
+                if slot.is_none_or(|(best, _)| s > best) {
+                    *slot = Some((s, quality));
+                }
+            }
+        }
+    }
+    let q = |m: Option<(u8, f32)>| m.map_or(0.0, |(_, q)| q);
+    html.is_some_and(|(s, _)| s > 0) && q(html) > q(json)
 }
 
 #[cfg(test)]
@@ -183,6 +250,41 @@ mod tests {
         assert_eq!(r.api_key.as_deref(), Some(&b"s3cret"[..]));
         assert_eq!(r.bearer.as_deref(), Some(&b"tok"[..]));
         assert_eq!(r.if_none_match.as_deref(), Some("\"g1-00\""));
+    }
+
+    #[test]
+    fn browsers_prefer_html_and_scripts_json() {
+        for (accept, html) in [
+            (
+                "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,*/*;q=0.8",
+                true,
+            ),
+            ("text/html", true),
+            ("TEXT/HTML; q=0.9, application/json;q=0.5", true),
+            ("*/*", false),
+            ("application/json", false),
+            ("text/html, application/json", false),
+            ("application/json, text/html;q=0.5", false),
+            ("text/*", true),
+            ("text/html;q=0", false),
+            ("", false),
+        ] {
+            assert_eq!(accepts_html_first(accept.as_bytes()), html, "{accept}");
+        }
+        let (r, _) = complete(b"GET / HTTP/1.1\r\n\r\n");
+        assert!(!r.prefers_html, "no Accept header: JSON");
+    }
+
+    #[test]
+    fn basic_credentials_give_the_password() {
+        // user:pa:ss -> the password is everything after the first colon.
+        let (r, _) = complete(b"GET / HTTP/1.1\r\nAuthorization: basic dXNlcjpwYTpzcw==\r\n\r\n");
+        assert_eq!(r.basic.as_deref(), Some(&b"pa:ss"[..]));
+        assert_eq!(r.bearer, None);
+        let (r, _) = complete(b"GET / HTTP/1.1\r\nAuthorization: Basic !!!\r\n\r\n");
+        assert_eq!(r.basic, None);
+        let (r, _) = complete(b"GET / HTTP/1.1\r\nAuthorization: Basic bm9jb2xvbg==\r\n\r\n");
+        assert_eq!(r.basic, None, "no colon: not Basic credentials");
     }
 
     #[test]

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 pub const JSON: &str = "application/json";
+pub const HTML: &str = "text/html; charset=utf-8";
 pub const PROMETHEUS: &str = "text/plain; version=0.0.4; charset=utf-8";
 
 #[derive(Clone, Debug)]
@@ -16,6 +17,8 @@ pub struct Response {
     pub allow: bool,
     /// Close the connection after this answer.
     pub close: bool,
+    /// More headers (policy, challenge, `Vary`).
+    pub extra: Vec<(&'static str, &'static str)>,
 }
 
 impl Response {
@@ -27,6 +30,7 @@ impl Response {
             etag: None,
             allow: false,
             close: false,
+            extra: Vec::new(),
         }
     }
 
@@ -66,6 +70,10 @@ impl Response {
         }
         if self.allow {
             h.extend_from_slice(b"Allow: GET, HEAD\r\n");
+        }
+        h.extend_from_slice(b"X-Content-Type-Options: nosniff\r\n");
+        for (name, value) in &self.extra {
+            h.extend_from_slice(format!("{name}: {value}\r\n").as_bytes());
         }
         if !keep_alive || self.close {
             h.extend_from_slice(b"Connection: close\r\n");

@@ -5,13 +5,15 @@
 use std::sync::Arc;
 
 use super::request::{Method, Request};
-use super::response::{JSON, PROMETHEUS, Response};
+use super::response::{HTML, JSON, PROMETHEUS, Response};
 use super::{App, Settings};
 use crate::cache::{Generation, NoData, Rendered};
 use crate::cidr::normalize_cidr;
 use crate::clock::format_rfc3339;
+use crate::dashboard::{self, Order};
 use crate::dhcp::Detail;
 use crate::report::json::Style;
+use crate::search::{self, Query};
 
 /// Compares a presented key with the configured one in time that depends
 /// only on the configured key's length: every byte is looked at, there is
@@ -48,7 +50,14 @@ fn authorized(settings: &Settings, req: &Request, route: Option<&Route>) -> bool
             .bearer
             .as_deref()
             .is_some_and(|k| keys_match(k, expected));
-    by_header | by_bearer
+    // Browsers send Basic credentials (the key as password) to every
+    // path once the dashboard asked for them: links from its pages to
+    // the JSON work too.
+    let by_basic = req
+        .basic
+        .as_deref()
+        .is_some_and(|k| keys_match(k, expected));
+    by_header | by_bearer | by_basic
 }
 
 /// Decodes `%XX` escapes; invalid escapes are kept as written.
@@ -81,6 +90,16 @@ enum Route {
     Subnet(String),
     Metrics,
     Status,
+    Dashboard,
+    DashboardSubnet(String),
+    Search,
+}
+
+impl Route {
+    /// Pages for people: a 401 there asks the browser for credentials.
+    fn is_dashboard(&self) -> bool {
+        matches!(self, Route::Dashboard | Route::DashboardSubnet(_))
+    }
 }
 
 fn route(path: &str) -> Option<Route> {
@@ -94,10 +113,26 @@ fn route(path: &str) -> Option<Route> {
         "/subnets" => Some(Route::Subnets),
         "/metrics" => Some(Route::Metrics),
         "/status" => Some(Route::Status),
-        _ => path
-            .strip_prefix("/subnets/")
-            .map(|rest| Route::Subnet(rest.to_string())),
+        "/dashboard" => Some(Route::Dashboard),
+        "/search" => Some(Route::Search),
+        _ => {
+            if let Some(rest) = path.strip_prefix("/subnets/") {
+                Some(Route::Subnet(rest.to_string()))
+            } else {
+                path.strip_prefix("/dashboard/")
+                    .map(|rest| Route::DashboardSubnet(rest.to_string()))
+            }
+        }
     }
+}
+
+/// The value of `name` in a query string, decoded as a form sends it
+/// (`+` is a space, then `%XX` escapes).
+fn query_param(query: &str, name: &str) -> Option<String> {
+    query.split('&').find_map(|pair| {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        (k == name).then(|| percent_decode(&v.replace('+', " ")))
+    })
 }
 
 fn has_flag(query: &str, name: &str) -> bool {
@@ -126,14 +161,34 @@ pub fn answer(app: &App, req: &Request, place: Place) -> Option<Response> {
     let settings = app.settings();
     let (raw_path, query) = req.target.split_once('?').unwrap_or((&req.target, ""));
     let path = percent_decode(raw_path);
-    let route = route(&path);
+    let mut route = route(&path);
+    // `/` is the API's greeting for scripts and the dashboard for a
+    // browser; caches must keep the two apart.
+    let negotiated = route == Some(Route::Root);
+    if negotiated && req.prefers_html {
+        route = Some(Route::Dashboard);
+    }
+    let vary = |mut r: Response| {
+        if negotiated {
+            r.extra.push(("Vary", "Accept"));
+        }
+        r
+    };
     if !authorized(&settings, req, route.as_ref()) {
-        return Some(Response::message(401, "X-Api-Key authentication failed."));
+        let mut r = Response::message(401, "X-Api-Key authentication failed.");
+        if route.as_ref().is_some_and(Route::is_dashboard) {
+            r.extra.push((
+                "WWW-Authenticate",
+                "Basic realm=\"dhcpstats\", charset=\"UTF-8\"",
+            ));
+        }
+        return Some(vary(r));
     }
     let Some(route) = route else {
         return Some(Response::message(
             404,
-            "not found; the routes are /, /subnets, /subnets/<network>/<len>, /metrics and /status",
+            "not found; the routes are /, /subnets, /subnets/<network>/<len>, /metrics, /status, \
+             /dashboard, /dashboard/<network>/<len> and /search?q=TEXT",
         ));
     };
     if req.method == Method::Other {
@@ -149,10 +204,36 @@ pub fn answer(app: &App, req: &Request, place: Place) -> Option<Response> {
             Detail::Full
         },
     };
+    let mut content_type = JSON;
     let response = match route {
         // Never wait for data: answered by the loops even while a refresh
         // runs.
-        Route::Root => return Some(Response::message(200, "dhcpstats API")),
+        Route::Root => return Some(vary(Response::message(200, "dhcpstats API"))),
+        Route::Dashboard | Route::DashboardSubnet(_) => {
+            content_type = HTML;
+            dashboard_page(app, &settings, &route, query, place)?
+        }
+        Route::Search => {
+            if place == Place::Loop {
+                return None;
+            }
+            let query = Query::new(&query_param(query, "q").unwrap_or_default())
+                .map_err(|e| Response::message(400, &e.message()));
+            return Some(match query {
+                Err(r) => r,
+                Ok(q) => match data(app, place)? {
+                    Err(no) => Response::message(503, &format!("no data yet: {}", no.0)),
+                    Ok(g) => {
+                        let hits = search::search(g.sources(), q);
+                        let json = search::HitsJson {
+                            src: g.sources(),
+                            hits: &hits,
+                        };
+                        Response::new(200, JSON, crate::report::json::to_vec(&json, style).into())
+                    }
+                },
+            });
+        }
         Route::Status => return Some(status(app, style)),
         Route::Metrics => {
             let data = match data(app, place)? {
@@ -201,12 +282,99 @@ pub fn answer(app: &App, req: &Request, place: Place) -> Option<Response> {
             {
                 return Some(Response::not_modified(rendered.etag));
             }
-            let mut r = Response::new(200, JSON, rendered.body);
-            r.etag = Some(rendered.etag);
-            r
+            let r = if content_type == HTML {
+                html_response(rendered.body, Some(rendered.etag))
+            } else {
+                let mut r = Response::new(200, JSON, rendered.body);
+                r.etag = Some(rendered.etag);
+                r
+            };
+            vary(r)
         }
-        Err(r) => r,
+        Err(r) => vary(r),
     })
+}
+
+/// A page with the headers every dashboard page carries: the policy that
+/// lets nothing run or load but its own stylesheet, no referrer, no
+/// framing.
+fn html_response(body: Arc<Vec<u8>>, etag: Option<String>) -> Response {
+    let mut r = Response::new(200, HTML, body);
+    r.etag = etag;
+    r.extra.extend([
+        (
+            "Content-Security-Policy",
+            dashboard::html::content_security_policy(),
+        ),
+        ("Referrer-Policy", "no-referrer"),
+        ("X-Frame-Options", "DENY"),
+    ]);
+    r
+}
+
+/// A dashboard page: the overview (cached per generation, view, alarm
+/// settings and read state), the search results, or a subnet's page.
+/// `None`: it needs a worker; `Err`: the response to send as it is.
+fn dashboard_page(
+    app: &App,
+    settings: &Settings,
+    route: &Route,
+    query: &str,
+    place: Place,
+) -> Option<Result<Rendered, Response>> {
+    let read = app.cache.read_state();
+    // The read state shows in the header (a failed read: stale data).
+    let key_tail = format!("e{}-r{}", settings.epoch, read.failed_at.unwrap_or(0));
+    let search_text = query_param(query, "q").filter(|q| !q.trim().is_empty());
+    if place == Place::Loop {
+        // Only an overview already rendered for this generation.
+        if search_text.is_some() || *route != Route::Dashboard {
+            return None;
+        }
+        let key = format!("overview-{}-{key_tail}", Order::from_query(query).key());
+        let g = app.cache.fresh()?;
+        return g.cached_page(&key).map(Ok);
+    }
+    let data = data(app, place)?;
+    Some(with_data(data, |g| {
+        let cx = dashboard::Context {
+            generation: g,
+            read: &read,
+            alarms: &settings.alarms,
+        };
+        match (route, search_text) {
+            (Route::DashboardSubnet(cidr), _) => {
+                let wanted = normalize_cidr(cidr).map_err(|e| Response::message(404, &e))?;
+                let index = g.report.subnets.iter().position(|s| s.cidr == wanted);
+                let body = index.and_then(|i| dashboard::subnet_page(&cx, i));
+                match (index, body) {
+                    (Some(i), Some(body)) => Ok(Rendered {
+                        body: body.into(),
+                        etag: g.page_etag(&format!("subnet{i}-{key_tail}")),
+                    }),
+                    _ => Err(Response::message(
+                        404,
+                        &format!("no subnet {wanted} is declared"),
+                    )),
+                }
+            }
+            (_, Some(text)) => {
+                let q = Query::new(&text).map_err(|e| Response::message(400, &e.message()))?;
+                let hits = search::search(g.sources(), q);
+                // Rendered per request, without an entity tag (none could
+                // name every text searched for): the response as it is.
+                Err(html_response(
+                    dashboard::search_page(&cx, &hits).into(),
+                    None,
+                ))
+            }
+            (_, None) => {
+                let order = Order::from_query(query);
+                let key = format!("overview-{}-{key_tail}", order.key());
+                Ok(g.page(&key, || dashboard::overview(&cx, order)))
+            }
+        }
+    }))
 }
 
 /// The generation to answer from. In a loop only one that is current
@@ -362,6 +530,18 @@ mod tests {
             Some(Route::Subnet("10.0.0.0/24".into()))
         );
         assert_eq!(route("/nope"), None);
+        assert_eq!(route("/dashboard/"), Some(Route::Dashboard));
+        assert_eq!(
+            route("/dashboard/10.0.0.0/24"),
+            Some(Route::DashboardSubnet("10.0.0.0/24".into()))
+        );
+        assert_eq!(route("/search"), Some(Route::Search));
+        assert_eq!(
+            query_param("sort=used&q=52%3A54+00", "q").as_deref(),
+            Some("52:54 00")
+        );
+        assert_eq!(query_param("q", "q").as_deref(), Some(""));
+        assert_eq!(query_param("qq=1", "q"), None);
         assert_eq!(
             percent_decode("/subnets/10.0.0.0%2F24"),
             "/subnets/10.0.0.0/24"

@@ -9,13 +9,13 @@ use std::process::{Command, Stdio};
 
 use crate::common::{TempDir, run, stdout, write_config};
 
-const NOW: &str = "2026-11-26T00:00:00Z";
+pub const NOW: &str = "2026-11-26T00:00:00Z";
 
 /// Pools: `campus` (shared, 2 × 10 addresses, 17 used: 85 %, warning),
 /// `10.2.0.0/24` (10, 9 used + 1 abandoned: critical), `10.3.0.0/24` (10,
 /// 1 used: ok), `10.4.0.0/24` (2, both used, but below min_size 5),
 /// `10.5.0.0/24` (10, all used, ignored).
-fn fixture(dir: &TempDir) -> std::path::PathBuf {
+pub fn fixture(dir: &TempDir) -> std::path::PathBuf {
     let conf = dir.write(
         "dhcpd.conf",
         "shared-network campus {\n\
@@ -51,7 +51,7 @@ fn fixture(dir: &TempDir) -> std::path::PathBuf {
     )
 }
 
-fn alarm(config: &std::path::Path, extra: &[&str]) -> (Option<i32>, String) {
+pub fn alarm(config: &std::path::Path, extra: &[&str]) -> (Option<i32>, String) {
     let mut args = vec![
         "alarm",
         "--config",

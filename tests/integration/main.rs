@@ -8,6 +8,7 @@ mod alarm;
 mod check_verdicts;
 mod cli;
 mod corpus;
+mod dashboard;
 mod differential;
 mod faults;
 mod generated;
