@@ -21,7 +21,7 @@ STATIC_TARGET ?= $(if $(MUSL),$(MUSL),$(HOST))
 FUZZ_SECONDS ?= 60
 
 .PHONY: rules-test help build release static test fmt-check clippy run install \
-        install-systemd install-sysv install-rcd clean bench loadtest fuzz
+        install-systemd install-sysv install-rcd clean bench loadtest fuzz ui-check
 
 help:
 	@echo "make build            debug build"
@@ -34,6 +34,7 @@ help:
 	@echo "make install-sysv     init script to $(INITDIR), defaults to $(DEFAULTDIR)"
 	@echo "make install-rcd      FreeBSD rc.d script to \$$(PREFIX)/etc/rc.d"
 	@echo "make bench            side-by-side benchmark against dhcpd-pools and nginx"
+	@echo "make ui-check         dashboard screenshots in headless Chromium (target/ui-check/)"
 	@echo "make loadtest         wrk load and slow-client tests against a local server"
 	@echo "make fuzz             run every fuzz target FUZZ_SECONDS seconds (nightly)"
 	@echo "make clean            remove build output"
@@ -97,6 +98,9 @@ install-rcd:
 
 bench: release
 	tools/bench.sh
+
+ui-check: release
+	tools/ui-check.sh
 
 loadtest: release
 	tools/loadtest.sh

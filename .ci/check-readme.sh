@@ -20,6 +20,8 @@ expect http://127.0.0.1:8067/subnets '"10.1.1.0/24"'
 expect 'http://127.0.0.1:8067/subnets?summary' '"ips"'
 expect 'http://127.0.0.1:8067/subnets/10.1.2.0/24?summary&pretty' '"total": 234'
 expect http://127.0.0.1:8067/status '"version"'
+expect 'http://127.0.0.1:8067/search?q=vm-web-353' '"address":"10.1.1.29"'
+expect http://127.0.0.1:8067/dashboard '<a href="/dashboard/10.1.2.0/24">10.1.2.0/24</a>'
 expect http://127.0.0.1:8067/metrics 'dhcpstats_subnet_addresses{subnet="10.1.2.0/24"} 234'
 # The alarm example prints what the README shows.
 alarm_first="$("$bin" alarm --config dhcpstats.yml --warning 15 | head -1 || true)"
