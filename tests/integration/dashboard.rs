@@ -431,3 +431,28 @@ fn markup_in_dhcpd_files_comes_out_inert() {
         assert!(page.contains(inert), "{inert} shown as text");
     }
 }
+
+#[test]
+fn a_failed_read_shows_as_stale_on_the_page() {
+    let site = crate::server::small_site("");
+    let srv = Server::start(&site.config, &["--now", "2026-11-26T01:40:00Z"]);
+    let fresh = srv.get("/dashboard", &[]);
+    assert!(!fresh.text().contains("banner critical"));
+    let leases = site.dir.path("dhcpd.leases");
+    let saved = std::fs::read(&leases).unwrap();
+    std::fs::remove_file(&leases).unwrap();
+    // The read fails; the last good data is still served, and said stale.
+    assert_eq!(srv.get("/subnets", &[]).status, 200);
+    let stale = srv.get("/dashboard", &[]);
+    let html = stale.text();
+    assert!(html.contains("<p class=\"banner critical\">The last read of the files failed at "));
+    assert!(html.contains("dhcpd.leases"), "the banner names the file");
+    assert_ne!(stale.header("ETag"), fresh.header("ETag"));
+    std::fs::write(&leases, saved).unwrap();
+    assert_eq!(srv.get("/subnets", &[]).status, 200);
+    assert!(
+        !srv.get("/dashboard", &[])
+            .text()
+            .contains("banner critical")
+    );
+}
