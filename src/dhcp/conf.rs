@@ -34,6 +34,9 @@ use super::values::{
 };
 use crate::diag::{Diagnostic, Diagnostics, Severity};
 
+mod v6;
+pub use v6::{Family, PrefixRange, Range6, Subnet6, mask6, v4_items_in_v6};
+
 /// Blocks nested deeper than this are skipped with an error instead of
 /// being parsed recursively (a file of 100 000 `group {` must not overflow
 /// the stack; real files nest three or four levels).
@@ -84,6 +87,9 @@ pub struct Options {
     pub ntp_servers: Option<Vec<String>>,
     pub domain_name: Option<String>,
     pub ddns_domain_name: Option<String>,
+    /// `dhcp6.domain-search` (DHCPv6; `dns_servers` holds
+    /// `dhcp6.name-servers` there).
+    pub domain_search: Option<Vec<String>>,
 }
 
 impl Options {
@@ -103,6 +109,9 @@ impl Options {
         }
         if more.ddns_domain_name.is_some() {
             self.ddns_domain_name.clone_from(&more.ddns_domain_name);
+        }
+        if more.domain_search.is_some() {
+            self.domain_search.clone_from(&more.domain_search);
         }
     }
 }
@@ -150,6 +159,11 @@ pub struct Host {
     pub fixed_addresses: Vec<AddressOrName>,
     pub host_name: Option<String>,
     pub ddns_hostname: Option<String>,
+    /// DHCPv6: `fixed-address6`, `fixed-prefix6`, and the value of
+    /// `host-identifier option …` as written.
+    pub fixed_addresses6: Vec<std::net::Ipv6Addr>,
+    pub fixed_prefixes6: Vec<(std::net::Ipv6Addr, u8)>,
+    pub client_id: Option<String>,
     pub origin: Origin,
 }
 
@@ -157,6 +171,8 @@ pub struct Host {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Conf {
     pub subnets: Vec<Subnet>,
+    /// `subnet6` declarations (a `dhcpd -6` file).
+    pub subnets6: Vec<Subnet6>,
     pub hosts: Vec<Host>,
 }
 
@@ -188,9 +204,21 @@ impl IncludeLoader for NoIncludes {
     }
 }
 
-/// Parses a configuration file and everything it includes.
+/// Parses a `dhcpd -4` configuration file and everything it includes.
 pub fn parse(main: &Loaded, loader: &mut dyn IncludeLoader, diags: &mut Diagnostics) -> Conf {
+    parse_family(main, loader, diags, Family::V4)
+}
+
+/// Parses a configuration file as `dhcpd -4` or `dhcpd -6` reads it.
+pub fn parse_family(
+    main: &Loaded,
+    loader: &mut dyn IncludeLoader,
+    diags: &mut Diagnostics,
+    family: Family,
+) -> Conf {
     let mut p = Parser {
+        family,
+        subnet6_index: HashMap::new(),
         loader,
         diags,
         conf: Conf::default(),
@@ -217,6 +245,7 @@ pub fn parse(main: &Loaded, loader: &mut dyn IncludeLoader, diags: &mut Diagnost
         block: Block::Root,
         scope: 0,
         subnet: None,
+        subnet6: None,
         shared: None,
         pool: None,
         host: None,
@@ -247,6 +276,7 @@ struct Scope {
 struct SharedNet {
     name: String,
     subnets: Vec<usize>,
+    subnets6: Vec<usize>,
     /// Pool ranges whose subnet was not declared yet when they were read.
     pending: Vec<(Range, Origin)>,
 }
@@ -259,6 +289,8 @@ enum Block {
     Pool,
     Group,
     Host,
+    Subnet6,
+    Pool6,
 }
 
 impl Block {
@@ -270,6 +302,8 @@ impl Block {
             Block::Pool => "a pool",
             Block::Group => "a group",
             Block::Host => "a host",
+            Block::Subnet6 => "a subnet6",
+            Block::Pool6 => "a pool6",
         }
     }
 }
@@ -280,6 +314,7 @@ struct Ctx {
     block: Block,
     scope: usize,
     subnet: Option<usize>,
+    subnet6: Option<usize>,
     shared: Option<usize>,
     pool: Option<usize>,
     host: Option<usize>,
@@ -292,6 +327,8 @@ struct Ctx {
 }
 
 struct Parser<'l> {
+    family: Family,
+    subnet6_index: HashMap<(u128, u8), usize>,
     loader: &'l mut dyn IncludeLoader,
     diags: &'l mut Diagnostics,
     conf: Conf,
@@ -491,7 +528,34 @@ impl Parser<'_> {
     fn statement(&mut self, cur: &mut Cursor<'_>, ctx: Ctx) -> bool {
         let t = cur.bump();
         let word = cur.text(t).to_ascii_lowercase();
+        let v6 = matches!(
+            word.as_slice(),
+            b"subnet6" | b"pool6" | b"range6" | b"prefix6" | b"fixed-address6" | b"fixed-prefix6"
+        );
+        if (v6 || (word == b"range" && self.family == Family::V6))
+            && !self.family_allows(cur, t, &word, v6)
+        {
+            return false;
+        }
         match word.as_slice() {
+            b"subnet6" => self.subnet6(cur, ctx, t),
+            b"pool6" => self.pool6(cur, ctx, t),
+            b"range6" => {
+                self.range6(cur, ctx, t);
+                false
+            }
+            b"prefix6" => {
+                self.prefix6(cur, ctx, t);
+                false
+            }
+            b"fixed-address6" | b"fixed-prefix6" => {
+                self.host_item6(cur, ctx, t, &word);
+                false
+            }
+            b"host-identifier" if self.family == Family::V6 => {
+                self.host_item6(cur, ctx, t, &word);
+                false
+            }
             b"subnet" => self.subnet(cur, ctx, t),
             b"shared-network" => self.shared_network(cur, ctx, t),
             b"pool" => self.pool(cur, ctx, t),
@@ -559,9 +623,11 @@ impl Parser<'_> {
     /// problem. Returns true if the statement was read without one.
     fn check(&mut self, cur: &mut Cursor<'_>, kw: Token, ctx: Ctx) -> bool {
         let place = match ctx.block {
-            Block::Pool => Place::Pool,
+            Block::Pool | Block::Pool6 => Place::Pool,
             Block::Host => Place::Host,
-            Block::Root | Block::Shared | Block::Subnet | Block::Group => Place::Scope,
+            Block::Root | Block::Shared | Block::Subnet | Block::Subnet6 | Block::Group => {
+                Place::Scope
+            }
         };
         let mut checker = Checker::new(cur, &mut self.known);
         let result = checker.statement(kw, place);
@@ -786,6 +852,7 @@ impl Parser<'_> {
         self.shared.push(SharedNet {
             name,
             subnets: Vec::new(),
+            subnets6: Vec::new(),
             pending: Vec::new(),
         });
         let shared = self.shared.len() - 1;
@@ -828,7 +895,7 @@ impl Parser<'_> {
                 )),
             }
         }
-        if members.is_empty() {
+        if !self.shared_has_subnets(shared) {
             self.report(
                 cur,
                 kw.pos(),
@@ -1019,6 +1086,9 @@ impl Parser<'_> {
                 fixed_addresses: Vec::new(),
                 host_name: None,
                 ddns_hostname: None,
+                fixed_addresses6: Vec::new(),
+                fixed_prefixes6: Vec::new(),
+                client_id: None,
                 origin: Self::origin(cur, kw.pos()),
             });
             let i = self.conf.hosts.len() - 1;
@@ -1446,6 +1516,16 @@ impl Parser<'_> {
                     _ => o.ntp_servers = Some(list),
                 }
             }
+            "dhcp6.name-servers" => {
+                if let Some(list) = self.ipv6_list(cur, &name) {
+                    self.scopes[ctx.scope].options.dns_servers = Some(list);
+                }
+            }
+            "dhcp6.domain-search" => {
+                if let Some(list) = self.string_list(cur, &name) {
+                    self.scopes[ctx.scope].options.domain_search = Some(list);
+                }
+            }
             "domain-name" => {
                 if let Some(v) = self.string_value(cur, "option domain-name") {
                     self.scopes[ctx.scope].options.domain_name = Some(v);
@@ -1508,21 +1588,29 @@ impl Parser<'_> {
             });
         }
         for si in 0..self.conf.subnets.len() {
-            let mut chain = Vec::new();
-            let mut s = Some(self.conf.subnets[si].scope);
-            while let Some(i) = s {
-                chain.push(i);
-                s = self.scopes.get(i).and_then(|sc| sc.parent);
-            }
-            let mut eff = Options::default();
-            for i in chain.iter().rev() {
-                if let Some(sc) = self.scopes.get(*i) {
-                    eff.overlay(&sc.options);
-                }
-            }
-            self.conf.subnets[si].options = eff;
+            self.conf.subnets[si].options = self.effective_options(self.conf.subnets[si].scope);
+        }
+        for si in 0..self.conf.subnets6.len() {
+            self.conf.subnets6[si].options = self.effective_options(self.conf.subnets6[si].scope);
         }
         self.conf
+    }
+
+    /// The options of a scope and the scopes around it, inner ones last.
+    fn effective_options(&self, scope: usize) -> Options {
+        let mut chain = Vec::new();
+        let mut s = Some(scope);
+        while let Some(i) = s {
+            chain.push(i);
+            s = self.scopes.get(i).and_then(|sc| sc.parent);
+        }
+        let mut eff = Options::default();
+        for i in chain.iter().rev() {
+            if let Some(sc) = self.scopes.get(*i) {
+                eff.overlay(&sc.options);
+            }
+        }
+        eff
     }
 }
 

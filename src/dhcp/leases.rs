@@ -112,7 +112,7 @@ pub struct BlockState {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum HostEntry {
     /// Created or changed through OMAPI.
-    Declared(Host),
+    Declared(Box<Host>),
     /// `host NAME { deleted; }`: removes the host, also one of dhcpd.conf.
     Deleted,
 }
@@ -1316,6 +1316,9 @@ impl LeaseParser {
             fixed_addresses: Vec::new(),
             host_name: None,
             ddns_hostname: None,
+            fixed_addresses6: Vec::new(),
+            fixed_prefixes6: Vec::new(),
+            client_id: None,
             origin: Origin {
                 file: cur.file().clone(),
                 line,
@@ -1355,7 +1358,7 @@ impl LeaseParser {
         let entry = if deleted {
             HostEntry::Deleted
         } else {
-            HostEntry::Declared(host)
+            HostEntry::Declared(Box::new(host))
         };
         self.db.set_host(name, entry);
         Outcome::Done(cur.prev_end())

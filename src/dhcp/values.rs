@@ -1,12 +1,12 @@
-//! Multi-token values: IPv4 addresses, dotted names and hex lists
-//! (GRAMMAR §1.6).
+//! Multi-token values: IPv4 and IPv6 addresses, dotted names and hex
+//! lists (GRAMMAR §1.6).
 //!
 //! dhcpd builds these from several tokens, so whitespace and even comments
 //! may sit between the parts (`10.18.5 . 30` is an address). Octets are
 //! always decimal: `010` is 10. `Ipv4Addr::from_str` gets both wrong, so it
 //! is never used on input text.
 
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, Ipv6Addr};
 
 use super::cursor::Cursor;
 use super::lexer::{Kind, Token};
@@ -86,6 +86,82 @@ fn octet(cur: &Cursor<'_>, t: Token) -> ValueResult<u8> {
         None => err(
             t.pos(),
             format!("expected a decimal IPv4 octet, found {}", cur.describe(t)),
+        ),
+    }
+}
+
+/// Reads an IPv6 address as dhcpd does: the tokens that touch each other
+/// (words, `:` and `.`, no whitespace or comment between them) make one
+/// text, parsed like `inet_pton` (an embedded IPv4 tail included).
+/// Whitespace ends the address: `2001:db8:: 5` is `2001:db8::` and then
+/// `5`. Hex-looking words that are keywords elsewhere (`add`) are plain
+/// groups here.
+pub fn read_ipv6(cur: &mut Cursor<'_>) -> ValueResult<Ipv6Addr> {
+    let first = cur.peek();
+    if !matches!(first.kind, Kind::Word | Kind::Punct(b':')) {
+        return err(
+            first.pos(),
+            format!("expected an IPv6 address, found {}", cur.describe(first)),
+        );
+    }
+    let start = first.start;
+    let mut end = first.start;
+    loop {
+        let t = cur.peek();
+        let part = matches!(t.kind, Kind::Word | Kind::Punct(b':' | b'.'));
+        if !part || (end != start && (t.space_before || t.start != end)) {
+            break;
+        }
+        cur.bump();
+        end = t.end;
+        if end - start > 64 {
+            break;
+        }
+    }
+    let text = cur.src().get(start..end).unwrap_or_default();
+    std::str::from_utf8(text)
+        .ok()
+        .and_then(|s| s.parse::<Ipv6Addr>().ok())
+        .map_or_else(
+            || {
+                err(
+                    start,
+                    format!(
+                        "'{}' is not a valid IPv6 address",
+                        String::from_utf8_lossy(text)
+                    ),
+                )
+            },
+            Ok,
+        )
+}
+
+/// Reads `ADDRESS/LEN` (whitespace allowed around the `/`, not inside the
+/// address), the length 0-128.
+pub fn read_ipv6_prefix(cur: &mut Cursor<'_>) -> ValueResult<(Ipv6Addr, u8)> {
+    let addr = read_ipv6(cur)?;
+    let slash = cur.peek();
+    if !slash.is_punct(b'/') {
+        return err(
+            slash.pos(),
+            format!(
+                "expected '/' and a prefix length after the address, found {}",
+                cur.describe(slash)
+            ),
+        );
+    }
+    cur.bump();
+    Ok((addr, read_prefix_len(cur)?))
+}
+
+/// A prefix length after its `/`: 0-128.
+pub fn read_prefix_len(cur: &mut Cursor<'_>) -> ValueResult<u8> {
+    let t = cur.bump();
+    match decimal(cur.text(t)) {
+        Some(n) if t.kind == Kind::Word && n <= 128 => Ok(n as u8),
+        _ => err(
+            t.pos(),
+            format!("expected a prefix length 0-128, found {}", cur.describe(t)),
         ),
     }
 }
@@ -285,6 +361,43 @@ mod tests {
 
     fn cur(src: &str) -> Cursor<'_> {
         Cursor::new(src.as_bytes(), Mode::Conf, Arc::from("t"))
+    }
+
+    #[test]
+    fn ipv6_forms() {
+        let v6 = |s: &str| read_ipv6(&mut cur(s)).map(|a| a.to_string());
+        assert_eq!(v6("2001:db8:0:add::/64").as_deref(), Ok("2001:db8:0:add::"));
+        assert_eq!(v6("2001:DB8:0:4::a00;").as_deref(), Ok("2001:db8:0:4::a00"));
+        assert_eq!(v6("::ffff:10.45.0.1 x").as_deref(), Ok("::ffff:10.45.0.1"));
+        assert_eq!(v6("::").as_deref(), Ok("::"));
+        assert_eq!(v6("fe80::1:2:3:4:5:6").as_deref(), Ok("fe80:0:1:2:3:4:5:6"));
+        // RFC 5952: lowercase, the longest run of zeros compressed, one
+        // zero group not compressed.
+        assert_eq!(
+            v6("2001:0db8:0:0:1:0:0:1").as_deref(),
+            Ok("2001:db8::1:0:0:1")
+        );
+        assert_eq!(
+            v6("2001:db8:0:1:1:1:1:1").as_deref(),
+            Ok("2001:db8:0:1:1:1:1:1")
+        );
+        // Whitespace ends the address.
+        let mut c = cur("2001:db8:: 5");
+        assert_eq!(
+            read_ipv6(&mut c).map(|a| a.to_string()).as_deref(),
+            Ok("2001:db8::")
+        );
+        let next = c.peek();
+        assert_eq!(c.text(next), b"5");
+        assert!(v6("2001:db8 ::1").is_err());
+        assert!(v6("2001:db8:0:1::100:zz").is_err());
+        assert!(v6("10.0.0.1").is_err());
+        assert!(v6(";").is_err());
+        let p = |s: &str| read_ipv6_prefix(&mut cur(s)).map(|(a, l)| format!("{a}/{l}"));
+        assert_eq!(p("2001:db8:45:: /64").as_deref(), Ok("2001:db8:45::/64"));
+        assert_eq!(p("2001:db8:1ff::/56").as_deref(), Ok("2001:db8:1ff::/56"));
+        assert!(p("2001:db8::/129").is_err());
+        assert!(p("2001:db8:: 64").is_err());
     }
 
     #[test]

@@ -373,7 +373,7 @@ pub fn effective_hosts<'a>(conf: &'a Conf, db: &'a LeaseDb) -> Vec<&'a Host> {
         .collect();
     for (name, entry) in db.hosts() {
         let value = match entry {
-            HostEntry::Declared(h) => Some(h),
+            HostEntry::Declared(h) => Some(&**h),
             HostEntry::Deleted => None,
         };
         match index.get(name) {

@@ -178,6 +178,18 @@ pub fn grammar_conf(rel: &str) -> (Conf, Diagnostics) {
     (c, diags)
 }
 
+/// [`grammar_conf`] for a `dhcpd -6` configuration.
+pub fn grammar_conf6(rel: &str) -> (Conf, Diagnostics) {
+    let base = testdata("grammar");
+    let mut loader = FsLoader::new(base.clone());
+    let main = loader
+        .load_path(&base.join(rel))
+        .expect("read grammar example");
+    let mut diags = Diagnostics::new();
+    let c = conf::parse_family(&main, &mut loader, &mut diags, conf::Family::V6);
+    (c, diags)
+}
+
 /// A compact, stable description of what a configuration declares, for
 /// `assert_eq!` against text written by hand from the example's comments.
 pub fn describe(c: &Conf) -> String {
@@ -224,6 +236,42 @@ pub fn describe(c: &Conf) -> String {
             out.push_str(&format!("  {}\n", opts.join(" ")));
         }
     }
+    for s in &c.subnets6 {
+        out.push_str(&format!("subnet6 {}", s.cidr()));
+        if let Some(n) = &s.shared_network {
+            out.push_str(&format!(" shared={n:?}"));
+        }
+        let list = |rs: &[conf::Range6]| -> (String, u128) {
+            let text: Vec<String> = rs.iter().map(|r| format!("{}-{}", r.low, r.high)).collect();
+            (text.join(", "), rs.iter().map(conf::Range6::size).sum())
+        };
+        let (na, na_total) = list(&s.ranges);
+        out.push_str(&format!(" na=[{na}] {na_total}"));
+        if !s.temporary.is_empty() {
+            let (ta, ta_total) = list(&s.temporary);
+            out.push_str(&format!(" ta=[{ta}] {ta_total}"));
+        }
+        if !s.prefixes.is_empty() {
+            let pd: Vec<String> = s
+                .prefixes
+                .iter()
+                .map(|p| format!("{}-{}/{} {}", p.low, p.high, p.bits, p.count()))
+                .collect();
+            out.push_str(&format!(" pd=[{}]", pd.join(", ")));
+        }
+        out.push('\n');
+        let o = &s.options;
+        let mut opts = Vec::new();
+        if let Some(v) = &o.dns_servers {
+            opts.push(format!("dns={}", v.join(",")));
+        }
+        if let Some(v) = &o.domain_search {
+            opts.push(format!("search={}", v.join(",")));
+        }
+        if !opts.is_empty() {
+            out.push_str(&format!("  {}\n", opts.join(" ")));
+        }
+    }
     for h in &c.hosts {
         out.push_str(&format!("host {}", h.name));
         if let Some(hw) = &h.hardware {
@@ -245,6 +293,15 @@ pub fn describe(c: &Conf) -> String {
         }
         if let Some(v) = &h.ddns_hostname {
             out.push_str(&format!(" ddns-hostname={v:?}"));
+        }
+        if let Some(v) = &h.client_id {
+            out.push_str(&format!(" client-id={v}"));
+        }
+        for a in &h.fixed_addresses6 {
+            out.push_str(&format!(" fixed6={a}"));
+        }
+        for (p, len) in &h.fixed_prefixes6 {
+            out.push_str(&format!(" prefix6={p}/{len}"));
         }
         out.push('\n');
     }

@@ -173,8 +173,12 @@ fn mutate(src: &[u8], rng: &mut Rng) -> (Vec<u8>, String) {
 
 /// dhcpd's verdict: refused (and its first message line) or accepted.
 fn dhcpd_refuses(dhcpd: &Path, file: &Path) -> (bool, String) {
+    dhcpd_family_refuses(dhcpd, file, "-4")
+}
+
+fn dhcpd_family_refuses(dhcpd: &Path, file: &Path, family: &str) -> (bool, String) {
     let out = Command::new(dhcpd)
-        .args(["-4", "-t", "-cf"])
+        .args([family, "-t", "-cf"])
         .arg(file)
         .output()
         .expect("run dhcpd -t");
@@ -379,4 +383,90 @@ fn check_agrees_with_dhcpd_t_on_every_grammar_example() {
         }
     }
     assert!(compared >= 30, "only {compared} examples compared");
+}
+
+/// DHCPv6 declarations (issue 13) judged by `dhcpd -6 -t` and by the v6
+/// reading of the same parser: the valid grammar examples, and one case
+/// per rule of subnet6, range6, prefix6, pool6 and the host items.
+#[test]
+fn v6_declarations_agree_with_dhcpd_6_t() {
+    let Some(dhcpd) = dhcpd() else {
+        eprintln!("skipped: dhcpd is not installed (apt-get install isc-dhcp-server)");
+        return;
+    };
+    let mut cases: Vec<(String, Vec<u8>)> = ["v6-01-subnet6.conf", "v6-02-odd-but-valid.conf"]
+        .iter()
+        .map(|f| {
+            let bytes =
+                std::fs::read(crate::common::testdata(&format!("grammar/conf/{f}"))).unwrap();
+            (f.to_string(), bytes)
+        })
+        .collect();
+    for text in [
+        "subnet6 2001:db8:1::/64 { range6 2001:db8:1::/64; }",
+        "subnet6 2001:db8:1::/64 { range6 2001:db8:1::20 2001:db8:1::10; }",
+        "subnet6 2001:db8:1::/64 { range6 2001:db8:1::10 2001:db8:1::20; range6 2001:db8:1::15 2001:db8:1::30; }",
+        "subnet6 2001:db8:1::/64 { range6 2001:db8:1:: temporary; }",
+        "subnet6 2001:db8:1::/64 { range6 2001:db8:1::/80 temporary; range6 2001:db8:1::/80; }",
+        "subnet6 2001:db8:1::/64 { prefix6 2001:db8:200:: 2001:db8:100:: /56; }",
+        "subnet6 2001:db8:1::/64 { pool6 { range6 2001:db8:1::10 2001:db8:1::20; prefix6 2001:db8:100:: 2001:db8:1ff:: /56; } }",
+        "group { subnet6 2001:db8:1::/64 { range6 2001:db8:1::10 2001:db8:1::20; } }",
+        "shared-network s { subnet6 2001:db8:1::/64 { } subnet6 2001:db8:2::/64 { } }",
+        "subnet6 2001:db8:1::/64 { } subnet6 2001:db8:1::/64 { }",
+        "host h { fixed-address6 2001:db8::1, 2001:db8::2; }",
+        "host h { fixed-prefix6 2001:db8:300::/56; }",
+        "host h { host-identifier option dhcp6.client-id \"abc\"; }",
+        "host h { host-identifier option dhcp6.client-id 00:01:00:01:2a:3b; }",
+        "option dhcp6.name-servers 2001:db8::1, 2001:db8::2;",
+        "option dhcp6.domain-search \"a.example\", \"b.example\";",
+        // Refused by dhcpd -6:
+        "subnet6 2001:db8:0:1::1/64 { }",
+        "subnet6 2001:db8:: 1/64 { }",
+        "subnet6 2001:db8:1::/129 { }",
+        "subnet6 2001:db8:1::/64 { subnet6 2001:db8:2::/64 { } }",
+        "subnet6 2001:db8:1::/64 { range6 2001:db8:2::10 2001:db8:2::20; }",
+        "subnet6 2001:db8:1::/64 { range6 2001:db8:1::/48; }",
+        "subnet6 2001:db8:1::/64 { range6 2001:db8:1::10; }",
+        "subnet6 2001:db8:1::/64 { range6 2001:db8:1::10 2001:db8:1::20 temporary; }",
+        "subnet6 2001:db8:1::/64 { range 10.0.0.1 10.0.0.2; }",
+        "subnet6 2001:db8:1::/64 { prefix6 2001:db8:100:1:: 2001:db8:1ff:: /56; }",
+        "subnet6 2001:db8:1::/64 { pool6 { } }",
+        "range6 2001:db8:1::10 2001:db8:1::20;",
+        "pool6 { range6 2001:db8:1::10 2001:db8:1::20; }",
+        "shared-network s { }",
+        "host h { fixed-prefix6 2001:db8:300::1/56; }",
+        "option dhcp6.name-servers 2001:db8::1 2001:db8::2;",
+        "option dhcp6.domain-search \"a.b\", c.d;",
+    ] {
+        cases.push((text.to_string(), format!("{text}\n").into_bytes()));
+    }
+    let dir = crate::common::TempDir::new("diff6");
+    let mut disagree = Vec::new();
+    for (name, bytes) in &cases {
+        let file = dir.write("t.conf", bytes);
+        let theirs = dhcpd_family_refuses(&dhcpd, &file, "-6");
+        let mut diags = Diagnostics::with_cap(1000);
+        let main = conf::Loaded {
+            display: std::sync::Arc::from("t.conf"),
+            identity: file.clone(),
+            bytes: bytes.clone(),
+        };
+        let _ = conf::parse_family(&main, &mut conf::NoIncludes, &mut diags, conf::Family::V6);
+        let ours = diags
+            .items()
+            .iter()
+            .find(|d| d.severity == Severity::Error)
+            .map(|d| d.to_string());
+        if theirs.0 != ours.is_some() {
+            disagree.push(format!(
+                "{name}\n    dhcpd -6: {:?}\n    ours: {ours:?}",
+                theirs.1
+            ));
+        }
+    }
+    assert!(
+        disagree.is_empty(),
+        "disagreements:\n{}",
+        disagree.join("\n")
+    );
 }

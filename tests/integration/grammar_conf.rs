@@ -415,7 +415,7 @@ fn x14_subnet6_in_an_ipv4_configuration() {
         "invalid-14-subnet6-in-v4.conf",
         "",
         &[
-            "3:1 error: subnet6 is only valid in a DHCPv6 configuration (dhcpd -6); dhcpd -4 refuses it",
+            "3:1 error: subnet6 is only valid in a DHCPv6 configuration (dhcpd -6); dhcpd -4 refuses it: put it in subnet6_file",
         ],
     );
 }
@@ -438,7 +438,7 @@ fn x16_ipv6_is_skipped_as_a_whole() {
         "invalid-16-range6-single.conf",
         "",
         &[
-            "3:1 error: subnet6 is only valid in a DHCPv6 configuration (dhcpd -6); dhcpd -4 refuses it",
+            "3:1 error: subnet6 is only valid in a DHCPv6 configuration (dhcpd -6); dhcpd -4 refuses it: put it in subnet6_file",
         ],
     );
 }
@@ -478,4 +478,59 @@ fn x18_range_from_an_include_inside_a_pool() {
             "2:1 error: dhcpd refuses a range in a file included inside a pool (\"range declaration not allowed here\"); move it into the pool block (dhcpstats reads it anyway)",
         ],
     );
+}
+
+/// T17 and T19 read as `dhcpd -6` reads them: every range6 and prefix6
+/// form with the sizes the example's comments give.
+#[test]
+fn v6_subnet6_forms_and_sizes() {
+    let (c, d) = crate::common::grammar_conf6("conf/v6-01-subnet6.conf");
+    assert_eq!(diag_lines(&d), Vec::<String>::new());
+    assert_eq!(
+        describe(&c),
+        text(
+            "
+            subnet6 2001:db8:0:1::/64 na=[2001:db8:0:1::100-2001:db8:0:1::1ff] 256
+              dns=2001:db8::53,2001:db8::54 search=example.com,corp.example.com
+            subnet6 2001:db8:0:2::/64 na=[2001:db8:0:2::-2001:db8:0:2::ffff] 65536 ta=[2001:db8:0:2:1::-2001:db8:0:2:1:ffff:ffff:ffff] 281474976710656
+              dns=2001:db8::53,2001:db8::54 search=example.com,corp.example.com
+            subnet6 2001:db8:0:3::/64 na=[] 0 ta=[2001:db8:0:3::-2001:db8:0:3:ffff:ffff:ffff:ffff] 18446744073709551616
+              dns=2001:db8::53,2001:db8::54 search=example.com,corp.example.com
+            subnet6 2001:db8:0:4::/64 na=[2001:db8:0:4::a00-2001:db8:0:4::aff] 256 pd=[2001:db8:100::-2001:db8:1ff::/56 65281, 2001:db8:200::-2001:db8:200:f00::/56 16]
+              dns=2001:db8::53,2001:db8::54 search=example.com,corp.example.com
+            subnet6 2001:db8:0:add::/64 na=[2001:db8:0:add::10-2001:db8:0:add::20] 17
+              dns=2001:db8::53,2001:db8::54 search=example.com,corp.example.com
+            subnet6 2001:db8:1:1::/64 shared=\"v6-link\" na=[2001:db8:1:1::10-2001:db8:1:1::1f] 16
+              dns=2001:db8::53,2001:db8::54 search=example.com,corp.example.com
+            subnet6 2001:db8:1:2::/64 shared=\"v6-link\" na=[2001:db8:1:2::10-2001:db8:1:2::1f] 16
+              dns=2001:db8::53,2001:db8::54 search=example.com,corp.example.com
+            host v6-fixed client-id=00:01:00:01:2a:3b:4c:5d:00:11:22:33:44:55 fixed6=2001:db8:0:1::10 prefix6=2001:db8:300::/56
+            host v6-by-mac ethernet=00:11:22:33:44:66 fixed6=2001:db8:0:1::11
+            "
+        )
+    );
+    let (c, d) = crate::common::grammar_conf6("conf/v6-02-odd-but-valid.conf");
+    assert_eq!(diag_lines(&d), Vec::<String>::new());
+    assert_eq!(
+        describe(&c),
+        text(
+            "
+            subnet6 2001:db8:45::/64 na=[2001:db8:45::10-2001:db8:45::1f] 16
+            subnet6 ::ffff:0.0.0.0/96 na=[::ffff:10.45.0.1-::ffff:10.45.0.9] 9
+            "
+        )
+    );
+}
+
+#[test]
+fn v6_a_single_address_range6_is_refused() {
+    let (c, d) = crate::common::grammar_conf6("conf/invalid-16-range6-single.conf");
+    assert_eq!(
+        diag_lines(&d),
+        [
+            "3:48 error: range6 needs a second address, a /length or 'temporary' after 2001:db8:5::10; one address is written 2001:db8:5::10/128 (dhcpd: \"Invalid IPv6 address\")"
+        ]
+    );
+    assert_eq!(c.subnets6.len(), 1);
+    assert!(c.subnets6[0].ranges.is_empty());
 }
