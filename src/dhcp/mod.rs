@@ -9,6 +9,7 @@ pub mod field_store;
 pub mod lease_fast;
 pub mod lease_fields;
 pub mod leases;
+pub mod leases6;
 pub mod lexer;
 pub mod statements;
 pub mod tables;
