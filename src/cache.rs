@@ -23,29 +23,34 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::{Duration, Instant};
 
+mod tail6;
+
+pub use tail6::LeaseTail6;
+
 use crate::clock::unix_now;
-use crate::config::Config;
+use crate::config::{Config, Files};
 use crate::dhcp::Detail;
+use crate::dhcp::conf::Family;
 use crate::dhcp::leases::{Appended, LeaseChange, LeaseDb, LeaseParser};
+use crate::dhcp::leases6::LeaseDb6;
 use crate::diag::Diagnostics;
 use crate::inputs::{self, ConfData, FileStamp, Identity, InputError};
 use crate::report::json::{self, Sources, Style};
 use crate::report::{self, Report};
 
-/// The files a cache reads, from the configuration.
+/// The files a cache reads, from the configuration: dhcpd -4's, dhcpd
+/// -6's, or both.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Paths {
-    pub subnet_file: PathBuf,
-    pub static_file: PathBuf,
-    pub leases_file: PathBuf,
+    pub v4: Option<Files>,
+    pub v6: Option<Files>,
 }
 
 impl Paths {
     pub fn of(config: &Config) -> Paths {
         Paths {
-            subnet_file: config.subnet_file.clone(),
-            static_file: config.static_file.clone(),
-            leases_file: config.leases_file.clone(),
+            v4: config.v4.clone(),
+            v6: config.v6.clone(),
         }
     }
 }
@@ -60,8 +65,12 @@ pub struct Rendered {
 /// An immutable snapshot of everything the answers are made from.
 pub struct Generation {
     pub id: u64,
+    /// dhcpd -4's configuration and leases (empty when not configured).
     pub conf: Arc<ConfData>,
     pub db: Arc<LeaseDb>,
+    /// dhcpd -6's, when configured.
+    pub conf6: Option<Arc<ConfData>>,
+    pub db6: Option<Arc<LeaseDb6>>,
     pub report: Report,
     /// The facts `/status` shows, also kept apart from the generation.
     pub info: Arc<GenerationInfo>,
@@ -91,10 +100,11 @@ pub struct GenerationInfo {
     /// Addresses in the lease database, and blocks applied to it.
     pub leases_in_db: usize,
     pub lease_blocks: u64,
-    /// The configuration files read (with includes).
+    /// The configuration files read (with includes), both families.
     pub conf_files: Vec<FileStamp>,
-    /// The lease file as last read.
-    pub leases: LeaseFileInfo,
+    /// The lease files as last read: dhcpd -4's and dhcpd -6's.
+    pub leases: Option<LeaseFileInfo>,
+    pub leases6: Option<LeaseFileInfo>,
     /// Every diagnostic: configuration, lease file, host placement.
     pub diagnostics: Diagnostics,
     /// The version of the lease database the report counts
@@ -173,11 +183,26 @@ impl Generation {
     }
 
     /// One subnet's body (rendered per request: it is small).
-    pub fn render_subnet(&self, index: usize, style: Style) -> Option<Rendered> {
-        let sr = self.report.subnets.get(index)?;
+    pub fn render_subnet(&self, which: report::SubnetRef, style: Style) -> Option<Rendered> {
+        let (body, tag) = match which {
+            report::SubnetRef::V4(i) => {
+                let sr = self.report.subnets.get(i)?;
+                (
+                    json::render_subnet(self.sources(), sr, style),
+                    format!("-s{i}"),
+                )
+            }
+            report::SubnetRef::V6(i) => {
+                let sr = self.report.v6.subnets.get(i)?;
+                (
+                    json::render_subnet6(self.sources(), sr, style)?,
+                    format!("-t{i}"),
+                )
+            }
+        };
         Some(Rendered {
-            body: json::render_subnet(self.sources(), sr, style).into(),
-            etag: self.etag(style, &format!("-s{index}")),
+            body: body.into(),
+            etag: self.etag(style, &tag),
         })
     }
 
@@ -219,6 +244,10 @@ impl Generation {
             report: &self.report,
             conf: &self.conf.conf,
             db: &self.db,
+            v6: match (&self.conf6, &self.db6) {
+                (Some(c), Some(db)) => Some(json::Sources6 { conf: &c.conf, db }),
+                _ => None,
+            },
         }
     }
 }
@@ -467,6 +496,8 @@ pub struct ReadState {
 struct State {
     conf: Option<Arc<ConfData>>,
     tail: Option<LeaseTail>,
+    conf6: Option<Arc<ConfData>>,
+    tail6: Option<LeaseTail6>,
     next_id: u64,
     /// The paths read, and the [`Cache::paths_epoch`] they belong to.
     paths: Paths,
@@ -518,6 +549,8 @@ impl Cache {
             refresh: Mutex::new(State {
                 conf: None,
                 tail: None,
+                conf6: None,
+                tail6: None,
                 next_id: 1,
                 paths,
                 paths_epoch: 0,
@@ -570,7 +603,10 @@ impl Cache {
         let current = g.info.paths_epoch == self.paths_epoch.load(Ordering::SeqCst)
             && g.report.valid_until.is_none_or(|t| now < t)
             && g.info.conf_files.iter().all(FileStamp::unchanged)
-            && g.info.leases.stamp.unchanged();
+            && [&g.info.leases, &g.info.leases6]
+                .into_iter()
+                .flatten()
+                .all(|l| l.stamp.unchanged());
         current.then_some(g)
     }
 
@@ -604,13 +640,18 @@ impl Cache {
                 st.paths = paths;
                 st.conf = None;
                 st.tail = None;
+                st.conf6 = None;
+                st.tail6 = None;
             }
         }
         st.paths_epoch = epoch;
-        let conf_changed = st
-            .conf
-            .as_ref()
-            .is_none_or(|c| c.files.iter().any(|f| !f.unchanged()));
+        let paths4 = st.paths.v4.clone();
+        let paths6 = st.paths.v6.clone();
+        let conf_changed = paths4.is_some()
+            && st
+                .conf
+                .as_ref()
+                .is_none_or(|c| c.files.iter().any(|f| !f.unchanged()));
         let mut error: Option<String> = None;
         let mut files_changed = false;
         let mut conf_reloaded = false;
@@ -618,8 +659,8 @@ impl Cache {
         // the database it counts), to update in place.
         let mut previous_report: Option<(Report, u64)> = None;
 
-        if conf_changed {
-            match inputs::read_conf_files(&st.paths.subnet_file, &st.paths.static_file) {
+        if let (true, Some(f)) = (conf_changed, &paths4) {
+            match inputs::read_conf(f, Family::V4) {
                 Ok(c) => {
                     st.conf = Some(Arc::new(c));
                     files_changed = true;
@@ -628,15 +669,61 @@ impl Cache {
                 Err(e) => error = Some(e.to_string()),
             }
         }
+        // dhcpd -6's files: read like the v4 ones, their report rebuilt
+        // whenever anything changes (it is not updated in place yet).
+        if let Some(f) = &paths6 {
+            let conf6_changed = st
+                .conf6
+                .as_ref()
+                .is_none_or(|c| c.files.iter().any(|f| !f.unchanged()));
+            if conf6_changed {
+                match inputs::read_conf(f, Family::V6) {
+                    Ok(c) => {
+                        st.conf6 = Some(Arc::new(c));
+                        files_changed = true;
+                        conf_reloaded = true;
+                    }
+                    Err(e) => error = Some(merge_errors(error, e.to_string())),
+                }
+            }
+            let started = Instant::now();
+            let change = match st.tail6.as_mut() {
+                None => LeaseTail6::load(&f.leases_file).map(|t| {
+                    st.tail6 = Some(t);
+                    TailChange::Reloaded
+                }),
+                Some(t) => match t.changed() {
+                    Ok(None) => Ok(TailChange::Unchanged),
+                    Ok(Some(now_id)) => t.update(now_id),
+                    Err(e) => Err(e),
+                },
+            };
+            match change {
+                Ok(TailChange::Unchanged) => {}
+                Ok(_) => {
+                    files_changed = true;
+                    if let Some(t) = &st.tail6 {
+                        (self.log)(&format!(
+                            "read {} in {:.1} ms: {} DHCPv6 leases",
+                            t.path().display(),
+                            started.elapsed().as_secs_f64() * 1000.0,
+                            t.db().leases.len()
+                        ));
+                    }
+                }
+                Err(e) => error = Some(merge_errors(error, e.to_string())),
+            }
+        }
         let started = Instant::now();
-        let tail_result = match st.tail.as_ref().map(LeaseTail::changed) {
-            None => LeaseTail::load(&st.paths.leases_file).map(|t| {
+        let tail_result = match (&paths4, st.tail.as_ref().map(LeaseTail::changed)) {
+            (None, _) => Ok(TailChange::Unchanged),
+            (Some(f), None) => LeaseTail::load(&f.leases_file).map(|t| {
                 st.tail = Some(t);
                 TailChange::Reloaded
             }),
-            Some(Ok(None)) => Ok(TailChange::Unchanged),
-            Some(Err(e)) => Err(e),
-            Some(Ok(Some(now_id))) => {
+            (_, Some(Ok(None))) => Ok(TailChange::Unchanged),
+            (_, Some(Err(e))) => Err(e),
+            (_, Some(Ok(Some(now_id)))) => {
                 // Let go of the published generation so that appended
                 // blocks are merged into the database in place (a request
                 // still answering from the old generation keeps its copy
@@ -691,9 +778,9 @@ impl Cache {
                 return Ok(Arc::clone(g));
             }
             // We let go of the last generation before a read that then
-            // failed: its data is unchanged in the tail; rebuild it.
-            if let (Some(conf), Some(tail)) = (st.conf.clone(), st.tail.as_ref()) {
-                let g = Self::generation(&mut st.next_id, st.paths_epoch, conf, tail, now, None);
+            // failed: its data is unchanged in the tails; rebuild it.
+            if let Some(g) = Self::generation(st, st.next_id, now, None) {
+                st.next_id += 1;
                 published.info = Some(Arc::clone(&g.info));
                 published.current = Some(Arc::clone(&g));
                 return Ok(g);
@@ -712,15 +799,13 @@ impl Cache {
         }) {
             return Ok(g);
         }
-        let (Some(conf), Some(tail)) = (st.conf.clone(), st.tail.as_ref()) else {
-            return Err(NoData("no data has been read yet".into()));
-        };
         let build_started = Instant::now();
         // After an append, the previous report plus the changed addresses
         // is the new report, unless hosts or the configuration changed too.
         // The report must count exactly the database the changes were
         // applied to (a generation may have been skipped by a failed read).
-        let base = match tail.appended() {
+        let appended = st.tail.as_ref().and_then(LeaseTail::appended);
+        let base = match appended {
             Some((from, a)) if !a.hosts_changed && !conf_reloaded && files_changed => {
                 let report = match previous_report {
                     Some((r, version)) => (version == from).then_some(r),
@@ -736,7 +821,10 @@ impl Cache {
             }
             _ => None,
         };
-        let generation = Self::generation(&mut st.next_id, st.paths_epoch, conf, tail, now, base);
+        let Some(generation) = Self::generation(st, st.next_id, now, base) else {
+            return Err(NoData("no data has been read yet".into()));
+        };
+        st.next_id += 1;
         if files_changed {
             let how = if generation.report_updated {
                 "updated"
@@ -746,7 +834,7 @@ impl Cache {
             (self.log)(&format!(
                 "data generation {}: {} subnets, report {how} in {:.1} ms",
                 generation.id,
-                generation.report.subnets.len(),
+                generation.report.subnets.len() + generation.report.v6.subnets.len(),
                 build_started.elapsed().as_secs_f64() * 1000.0
             ));
         }
@@ -756,57 +844,119 @@ impl Cache {
         Ok(generation)
     }
 
-    /// A new generation from the configuration and the lease tail, for
-    /// `now`; its report is `base` updated with the changes when that is
-    /// exact, else built from the whole database.
+    /// A new generation from the configurations and the lease tails, for
+    /// `now`; its v4 report is `base` updated with the changes when that
+    /// is exact, else built from the whole database. `None` until every
+    /// configured file has been read once.
     fn generation(
-        next_id: &mut u64,
-        paths_epoch: u64,
-        conf: Arc<ConfData>,
-        tail: &LeaseTail,
+        st: &State,
+        id: u64,
         now: i64,
         base: Option<(Report, &[LeaseChange])>,
-    ) -> Arc<Generation> {
-        let db = Arc::clone(tail.db());
-        let mut diagnostics = conf.diags.clone();
-        diagnostics.extend(tail.diagnostics().clone());
-        diagnostics.extend(report::placement_diagnostics(&conf.conf, &db));
-        let updated = base
-            .filter(|(r, _)| r.detail == Detail::Full)
-            .and_then(|(r, changes)| report::update(r, &conf.conf, changes, now).ok());
-        let report_updated = updated.is_some();
-        let report = updated.unwrap_or_else(|| report::build(&conf.conf, &db, now, Detail::Full));
-        let leases_name: Arc<str> = Arc::from(tail.info().stamp.path.display().to_string());
-        if let Some(note) = report.unplaced.note(&leases_name) {
-            diagnostics.push(note);
+    ) -> Option<Arc<Generation>> {
+        let four = match (&st.paths.v4, &st.conf, &st.tail) {
+            (None, _, _) => None,
+            (Some(_), Some(conf), Some(tail)) => Some((Arc::clone(conf), tail)),
+            _ => return None,
+        };
+        let six = match (&st.paths.v6, &st.conf6, &st.tail6) {
+            (None, _, _) => None,
+            (Some(_), Some(conf), Some(tail)) => Some((Arc::clone(conf), tail)),
+            _ => return None,
+        };
+        let mut diagnostics = Diagnostics::new();
+        let (conf, db, report, leases, db_version) = match &four {
+            Some((conf, tail)) => {
+                let db = Arc::clone(tail.db());
+                diagnostics.extend(conf.diags.clone());
+                diagnostics.extend(tail.diagnostics().clone());
+                diagnostics.extend(report::placement_diagnostics(&conf.conf, &db));
+                let updated = base
+                    .filter(|(r, _)| r.detail == Detail::Full)
+                    .and_then(|(r, changes)| report::update(r, &conf.conf, changes, now).ok());
+                let report = match updated {
+                    Some(r) => (r, true),
+                    None => (report::build(&conf.conf, &db, now, Detail::Full), false),
+                };
+                let leases_name: Arc<str> = Arc::from(tail.info().stamp.path.display().to_string());
+                if let Some(note) = report.0.unplaced.note(&leases_name) {
+                    diagnostics.push(note);
+                }
+                (
+                    Arc::clone(conf),
+                    db,
+                    report,
+                    Some(tail.info().clone()),
+                    tail.version(),
+                )
+            }
+            None => (
+                Arc::new(ConfData::empty()),
+                Arc::new(LeaseDb::default()),
+                (
+                    Report {
+                        now,
+                        detail: Detail::Full,
+                        ..Report::default()
+                    },
+                    false,
+                ),
+                None,
+                0,
+            ),
+        };
+        let (mut report, report_updated) = report;
+        let (mut conf6, mut db6, mut leases6) = (None, None, None);
+        if let Some((c6, tail6)) = &six {
+            let d6 = tail6.db();
+            diagnostics.extend(c6.diags.clone());
+            diagnostics.extend(tail6.diagnostics().clone());
+            let r6 = report::v6::build(&c6.conf, &d6, now, Detail::Full);
+            diagnostics.extend(report::v6::placement_diagnostics(
+                &c6.conf,
+                &r6,
+                &tail6.info().stamp.path.display().to_string(),
+            ));
+            // An updated v4 report keeps the v6 part of the one it came
+            // from: replace it.
+            report.v6 = Box::default();
+            report = report.with_v6(r6);
+            conf6 = Some(Arc::clone(c6));
+            db6 = Some(d6);
+            leases6 = Some(tail6.info().clone());
         }
-        let id = *next_id;
-        *next_id += 1;
+        let mut conf_files = conf.files.clone();
+        if let Some(c6) = &conf6 {
+            conf_files.extend(c6.files.iter().cloned());
+        }
         let info = Arc::new(GenerationInfo {
             id,
             built_at: unix_now(),
             evaluated_at: report.now,
             valid_until: report.valid_until,
-            subnets: report.subnets.len(),
-            leases_in_db: db.leases.len(),
-            lease_blocks: db.lease_blocks,
-            conf_files: conf.files.clone(),
-            leases: tail.info().clone(),
+            subnets: report.subnets.len() + report.v6.subnets.len(),
+            leases_in_db: db.leases.len() + db6.as_ref().map_or(0, |d| d.leases.len()),
+            lease_blocks: db.lease_blocks + db6.as_ref().map_or(0, |d| d.records),
+            conf_files,
+            leases,
+            leases6,
             diagnostics,
-            db_version: tail.version(),
-            paths_epoch,
+            db_version,
+            paths_epoch: st.paths_epoch,
         });
-        Arc::new(Generation {
+        Some(Arc::new(Generation {
             id,
             conf,
             db,
+            conf6,
+            db6,
             report,
             info,
             rendered: Default::default(),
             metrics: OnceLock::new(),
             pages: Mutex::new(Vec::new()),
             report_updated,
-        })
+        }))
     }
 
     /// The outcome of the last read, for `/status`. Never waits.

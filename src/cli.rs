@@ -16,10 +16,11 @@ use crate::cidr::normalize_cidr;
 use crate::clock::{format_rfc3339, now_or_clock, parse_now};
 use crate::config::{self, Config};
 use crate::dhcp::Detail;
+use crate::dhcp::conf::Family;
 use crate::diag::{Diagnostics, Severity};
-use crate::inputs::{self, ConfData, LeaseData};
-use crate::report::json::{self, Sources, Style};
-use crate::report::{self, Report};
+use crate::inputs::{self, ConfData};
+use crate::report::json::{self, Style};
+use crate::report::{self, Report, SubnetRef};
 
 pub const USAGE: &str = "\
 dhcpstats: ISC dhcpd subnets, pools, reservations and leases as JSON
@@ -320,18 +321,18 @@ pub fn main_with_args<I: IntoIterator<Item = OsString>>(args: I) -> i32 {
 /// UNKNOWN; input errors make the result at least WARNING.
 pub fn alarm(config: &Config, args: &Args) -> (String, Status) {
     let format = args.alarm.format;
-    let (conf, leases) = match load_inputs(config, Detail::Summary) {
+    let site = match inputs::Site::load(config, Detail::Summary) {
         Ok(v) => v,
         Err(e) => return (output::unknown(format, &e.to_string()), Status::Unknown),
     };
     let now = now_or_clock(args.now);
-    let report = report::build(&conf.conf, &leases.db, now, Detail::Summary);
+    let report = site.report(now, Detail::Summary);
     let settings = match alarm_settings(config.alarms.clone(), args) {
         Ok(s) => s,
         Err(e) => return (output::unknown(format, &e), Status::Unknown),
     };
-    let pools = crate::alarm::evaluate(&conf.conf, &report, &settings);
-    let errors = conf.diags.count(Severity::Error) + leases.diags.count(Severity::Error);
+    let pools = crate::alarm::evaluate(site.conf4(), &report, &settings);
+    let errors = site.diagnostics().count(Severity::Error);
     let mut problems = Vec::new();
     if errors > 0 {
         problems.push(format!(
@@ -417,31 +418,39 @@ pub fn dump(config: &Config, args: &Args, out: &mut dyn Write, err: &mut dyn Wri
     } else {
         Detail::Full
     };
-    let (conf, leases) = match load_inputs(config, detail) {
+    let site = match inputs::Site::load(config, detail) {
         Ok(v) => v,
         Err(e) => {
             let _ = writeln!(err, "dhcpstats: {e}");
             return 2;
         }
     };
-    let report = report::build(&conf.conf, &leases.db, now, detail);
+    let report = site.report(now, detail);
     let style = Style {
         pretty: args.pretty || config.debug,
         detail,
     };
-    let src = Sources {
-        report: &report,
-        conf: &conf.conf,
-        db: &leases.db,
-    };
+    let src = site.sources(&report);
     let written = match &args.subnet {
-        Some(cidr) => match report.find(cidr) {
-            Some(sr) => json::write_subnet(&mut *out, src, sr, style),
+        Some(cidr) => match report.locate(cidr) {
+            Some(SubnetRef::V4(i)) => match report.subnets.get(i) {
+                Some(sr) => json::write_subnet(&mut *out, src, sr, style),
+                None => Ok(()),
+            },
+            Some(SubnetRef::V6(i)) => match report.v6.subnets.get(i) {
+                Some(sr) => json::write_subnet6(&mut *out, src, sr, style),
+                None => Ok(()),
+            },
             None => {
+                let files: Vec<String> = [&config.v4, &config.v6]
+                    .into_iter()
+                    .flatten()
+                    .map(|f| f.subnet_file.display().to_string())
+                    .collect();
                 let _ = writeln!(
                     err,
                     "dhcpstats: no subnet {cidr} is declared in {}",
-                    config.subnet_file.display()
+                    files.join(" or ")
                 );
                 return 2;
             }
@@ -457,8 +466,7 @@ pub fn dump(config: &Config, args: &Args, out: &mut dyn Write, err: &mut dyn Wri
             return 2;
         }
     }
-    let mut diags = conf.diags;
-    diags.extend(leases.diags);
+    let diags = site.diagnostics();
     let (errors, warnings) = (diags.count(Severity::Error), diags.count(Severity::Warning));
     if errors + warnings > 0 {
         let _ = writeln!(
@@ -469,27 +477,6 @@ pub fn dump(config: &Config, args: &Args, out: &mut dyn Write, err: &mut dyn Wri
     0
 }
 
-/// Reads the configuration files and the lease file.
-pub fn load_inputs(
-    config: &Config,
-    detail: Detail,
-) -> Result<(ConfData, LeaseData), inputs::InputError> {
-    // Both at once: the lease reader keeps the cores busy while this
-    // thread parses the configuration (tens of milliseconds for thousands
-    // of subnets, otherwise spent with the other cores idle).
-    std::thread::scope(|scope| {
-        let leases = scope.spawn(|| inputs::read_leases(&config.leases_file, detail));
-        let conf = inputs::read_conf(config);
-        let leases = leases.join().unwrap_or_else(|_| {
-            Err(inputs::InputError {
-                path: config.leases_file.clone(),
-                message: "the lease reader thread panicked".to_string(),
-            })
-        });
-        Ok((conf?, leases?))
-    })
-}
-
 /// `dhcpstats check`: every diagnostic, then a line per subnet.
 pub fn check(config: &Config, now: Option<i64>, out: &mut dyn Write) -> i32 {
     let now = now_or_clock(now);
@@ -498,46 +485,70 @@ pub fn check(config: &Config, now: Option<i64>, out: &mut dyn Write) -> i32 {
     for w in &config.warnings {
         diags.file_level(&file, Severity::Warning, w.clone());
     }
-    let conf = match inputs::read_conf(config) {
-        Ok(c) => Some(c),
+    let mut report = Report {
+        now,
+        ..Report::default()
+    };
+    // Each unreadable file is a diagnostic; the rest is still checked.
+    let read = |r: Result<ConfData, inputs::InputError>, diags: &mut Diagnostics| match r {
+        Ok(c) => {
+            diags.extend(c.diags.clone());
+            Some(c)
+        }
         Err(e) => {
-            inputs::file_problem(&mut diags, &e);
+            inputs::file_problem(diags, &e);
             None
         }
     };
-    let leases = match inputs::read_leases(&config.leases_file, Detail::Summary) {
-        Ok(l) => Some(l),
-        Err(e) => {
-            inputs::file_problem(&mut diags, &e);
-            None
+    let mut conf4 = None;
+    if let Some(f) = &config.v4 {
+        let conf = read(inputs::read_conf(f, Family::V4), &mut diags);
+        let leases = match inputs::read_leases(&f.leases_file, Detail::Summary) {
+            Ok(l) => {
+                diags.extend(l.diags.clone());
+                unfinished_note(&mut diags, &l.stamp, l.consumed);
+                Some(l)
+            }
+            Err(e) => {
+                inputs::file_problem(&mut diags, &e);
+                None
+            }
+        };
+        if let (Some(c), Some(l)) = (&conf, &leases) {
+            diags.extend(report::placement_diagnostics(&c.conf, &l.db));
+            report = report::build(&c.conf, &l.db, now, Detail::Summary);
+            let leases_name: std::sync::Arc<str> =
+                std::sync::Arc::from(l.stamp.path.display().to_string());
+            if let Some(note) = report.unplaced.note(&leases_name) {
+                diags.push(note);
+            }
         }
-    };
-    let mut report = Report::default();
-    if let Some(c) = &conf {
-        diags.extend(c.diags.clone());
+        conf4 = conf;
     }
-    if let Some(l) = &leases {
-        diags.extend(l.diags.clone());
-        if l.incomplete_tail {
-            let f: std::sync::Arc<str> = std::sync::Arc::from(l.stamp.path.display().to_string());
-            diags.file_level(
-                &f,
-                Severity::Note,
-                format!(
-                    "the last {} bytes are an unfinished block (dhcpd writing, or interrupted); not counted",
-                    l.stamp.identity.size.saturating_sub(l.consumed)
-                ),
-            );
+    let mut conf6 = None;
+    if let Some(f) = &config.v6 {
+        let conf = read(inputs::read_conf(f, Family::V6), &mut diags);
+        let leases = match inputs::read_leases6(&f.leases_file, Detail::Summary) {
+            Ok(l) => {
+                diags.extend(l.diags.clone());
+                unfinished_note(&mut diags, &l.stamp, l.consumed);
+                Some(l)
+            }
+            Err(e) => {
+                inputs::file_problem(&mut diags, &e);
+                None
+            }
+        };
+        if let (Some(c), Some(l)) = (&conf, &leases) {
+            let r6 = report::v6::build(&c.conf, l.db(), now, Detail::Summary);
+            diags.extend(report::v6::placement_diagnostics(
+                &c.conf,
+                &r6,
+                &l.stamp.path.display().to_string(),
+            ));
+            report = report.with_v6(r6);
         }
-    }
-    if let (Some(c), Some(l)) = (&conf, &leases) {
-        diags.extend(report::placement_diagnostics(&c.conf, &l.db));
-        report = report::build(&c.conf, &l.db, now, Detail::Summary);
-        let leases_name: std::sync::Arc<str> =
-            std::sync::Arc::from(l.stamp.path.display().to_string());
-        if let Some(note) = report.unplaced.note(&leases_name) {
-            diags.push(note);
-        }
+        conf6 = conf;
     }
     let mut lines = Vec::new();
     for d in diags.items() {
@@ -546,18 +557,37 @@ pub fn check(config: &Config, now: Option<i64>, out: &mut dyn Write) -> i32 {
     if diags.dropped() > 0 {
         lines.push(format!("… and {} more", diags.dropped()));
     }
-    if let Some(c) = &conf {
+    if let Some(c) = &conf4 {
         for sr in &report.subnets {
             let Some(s) = c.conf.subnets.get(sr.subnet) else {
                 continue;
             };
-            let mut line = format!("{:<18}", sr.cidr);
-            if let Some(n) = &s.shared_network {
-                line.push_str(&format!(" shared-network={n:?}"));
-            }
-            line.push_str(&format!(" ranges={}", s.ranges.len()));
-            for (k, v) in sr.ips.pairs() {
-                line.push_str(&format!(" {k}={v}"));
+            lines.push(subnet_line(
+                &sr.cidr,
+                s.shared_network.as_deref(),
+                s.ranges.len(),
+                &sr.ips,
+            ));
+        }
+    }
+    if let Some(c) = &conf6 {
+        for sr in &report.v6.subnets {
+            let Some(s) = c.conf.subnets6.get(sr.subnet) else {
+                continue;
+            };
+            let mut line = subnet_line(
+                &sr.cidr,
+                s.shared_network.as_deref(),
+                s.ranges.len(),
+                &sr.ips,
+            );
+            for (what, counts) in [("temporary", &sr.temporary), ("prefixes", &sr.prefixes)] {
+                if let Some(c) = counts {
+                    line.push_str(&format!(
+                        " {what}: total={} active={} unused={}",
+                        c.total, c.active, c.unused
+                    ));
+                }
             }
             lines.push(line);
         }
@@ -565,7 +595,7 @@ pub fn check(config: &Config, now: Option<i64>, out: &mut dyn Write) -> i32 {
     let (errors, warnings) = (diags.count(Severity::Error), diags.count(Severity::Warning));
     lines.push(format!(
         "{} subnet(s), {errors} error(s), {warnings} warning(s), {} note(s); times evaluated at {}",
-        report.subnets.len(),
+        report.subnets.len() + report.v6.subnets.len(),
         diags.count(Severity::Note),
         format_rfc3339(now)
     ));
@@ -578,6 +608,34 @@ pub fn check(config: &Config, now: Option<i64>, out: &mut dyn Write) -> i32 {
         Some(Severity::Error) => 2,
         Some(Severity::Warning) => 1,
         _ => 0,
+    }
+}
+
+/// `check`'s line for one subnet.
+fn subnet_line(cidr: &str, shared: Option<&str>, ranges: usize, ips: &report::Counts) -> String {
+    let mut line = format!("{cidr:<18}");
+    if let Some(n) = shared {
+        line.push_str(&format!(" shared-network={n:?}"));
+    }
+    line.push_str(&format!(" ranges={ranges}"));
+    for (k, v) in ips.pairs() {
+        line.push_str(&format!(" {k}={v}"));
+    }
+    line
+}
+
+/// A lease file that ends inside a block: a note, not an error.
+fn unfinished_note(diags: &mut Diagnostics, stamp: &inputs::FileStamp, consumed: u64) {
+    let rest = stamp.identity.size.saturating_sub(consumed);
+    if rest > 0 {
+        let f: std::sync::Arc<str> = std::sync::Arc::from(stamp.path.display().to_string());
+        diags.file_level(
+            &f,
+            Severity::Note,
+            format!(
+                "the last {rest} bytes are an unfinished block (dhcpd writing, or interrupted); not counted"
+            ),
+        );
     }
 }
 

@@ -30,9 +30,12 @@ struct RawConfig {
     listen: String,
     auth_string: Option<String>,
     auth_string_file: Option<PathBuf>,
-    subnet_file: PathBuf,
+    subnet_file: Option<PathBuf>,
     static_file: Option<PathBuf>,
-    leases_file: PathBuf,
+    leases_file: Option<PathBuf>,
+    subnet6_file: Option<PathBuf>,
+    static6_file: Option<PathBuf>,
+    leases6_file: Option<PathBuf>,
     threads: Option<u64>,
     alarms: Option<crate::alarm::RawSettings>,
 }
@@ -64,15 +67,25 @@ pub struct Config {
     pub debug: bool,
     pub listen: SocketAddr,
     pub auth: Option<Secret>,
-    pub subnet_file: PathBuf,
-    pub static_file: PathBuf,
-    pub leases_file: PathBuf,
+    /// dhcpd -4's files (`subnet_file`, `static_file`, `leases_file`).
+    pub v4: Option<Files>,
+    /// dhcpd -6's files (`subnet6_file`, `static6_file`, `leases6_file`).
+    pub v6: Option<Files>,
     pub threads: usize,
     /// Pool alarm thresholds (SPEC §4.4).
     pub alarms: crate::alarm::Settings,
     /// Problems that do not stop the program (a key file readable by
     /// others, say), to be logged at start.
     pub warnings: Vec<String>,
+}
+
+/// The files of one dhcpd: its configuration, the file with its host
+/// reservations (often the same), its lease database.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Files {
+    pub subnet_file: PathBuf,
+    pub static_file: PathBuf,
+    pub leases_file: PathBuf,
 }
 
 pub const DEFAULT_THREADS: usize = 4;
@@ -197,11 +210,59 @@ pub fn parse(path: &Path, text: &[u8]) -> Result<Config, ConfigError> {
         }
         (None, None) => None,
     };
-    let subnet_file = resolve(&raw.subnet_file);
-    let static_file = raw
-        .static_file
-        .as_deref()
-        .map_or_else(|| subnet_file.clone(), resolve);
+    // A family is configured by its configuration and lease file; the
+    // static file defaults to the configuration.
+    let family = |keys: [&str; 3],
+                  subnet: Option<PathBuf>,
+                  statics: Option<PathBuf>,
+                  leases: Option<PathBuf>|
+     -> Result<Option<Files>, ConfigError> {
+        match (subnet, leases) {
+            (Some(subnet), Some(leases)) => {
+                let subnet_file = resolve(&subnet);
+                Ok(Some(Files {
+                    static_file: statics
+                        .as_deref()
+                        .map_or_else(|| subnet_file.clone(), resolve),
+                    subnet_file,
+                    leases_file: resolve(&leases),
+                }))
+            }
+            (None, None) if statics.is_none() => Ok(None),
+            (subnet, _) => {
+                let missing = if subnet.is_none() { keys[0] } else { keys[2] };
+                let given = if subnet.is_some() {
+                    keys[0]
+                } else if statics.is_some() {
+                    keys[1]
+                } else {
+                    keys[2]
+                };
+                Err(ConfigError(format!(
+                    "{shown}: dhcpstats.{missing} is missing: {given} is set, and a dhcpd needs both its configuration ({}) and its lease file ({})",
+                    keys[0], keys[2]
+                )))
+            }
+        }
+    };
+    let v4 = family(
+        ["subnet_file", "static_file", "leases_file"],
+        raw.subnet_file,
+        raw.static_file,
+        raw.leases_file,
+    )?;
+    let v6 = family(
+        ["subnet6_file", "static6_file", "leases6_file"],
+        raw.subnet6_file,
+        raw.static6_file,
+        raw.leases6_file,
+    )?;
+    if v4.is_none() && v6.is_none() {
+        return Err(ConfigError(format!(
+            "{shown}: dhcpstats.subnet_file and dhcpstats.leases_file are missing: give dhcpd -4's files, \
+             dhcpd -6's (subnet6_file and leases6_file), or both"
+        )));
+    }
     let alarms: crate::alarm::Settings = raw.alarms.map(Into::into).unwrap_or_default();
     alarms
         .validate()
@@ -211,9 +272,8 @@ pub fn parse(path: &Path, text: &[u8]) -> Result<Config, ConfigError> {
         debug: raw.debug,
         listen,
         auth,
-        subnet_file,
-        static_file,
-        leases_file: resolve(&raw.leases_file),
+        v4,
+        v6,
         threads,
         alarms,
         warnings,
@@ -261,10 +321,38 @@ mod tests {
         let c = p(MINIMAL).unwrap();
         assert!(!c.debug);
         assert_eq!(c.threads, 4);
-        assert_eq!(c.subnet_file, PathBuf::from("/etc/dhcp/dhcpd.conf"));
-        assert_eq!(c.static_file, c.subnet_file);
-        assert_eq!(c.leases_file, PathBuf::from("/var/lib/dhcp/dhcpd.leases"));
+        let v4 = c.v4.unwrap();
+        assert_eq!(v4.subnet_file, PathBuf::from("/etc/dhcp/dhcpd.conf"));
+        assert_eq!(v4.static_file, v4.subnet_file);
+        assert_eq!(v4.leases_file, PathBuf::from("/var/lib/dhcp/dhcpd.leases"));
+        assert!(c.v6.is_none());
         assert!(c.auth.is_none());
+    }
+
+    #[test]
+    fn either_family_or_both() {
+        let v6 = "dhcpstats:\n  listen: 127.0.0.1:0\n  subnet6_file: dhcpd6.conf\n  leases6_file: /var/lib/dhcp/dhcpd6.leases\n";
+        let c = p(v6).unwrap();
+        assert!(c.v4.is_none());
+        let f = c.v6.unwrap();
+        assert_eq!(f.static_file, PathBuf::from("/etc/dhcp/dhcpd6.conf"));
+        let both = format!(
+            "{MINIMAL}  subnet6_file: a6.conf\n  static6_file: h6.conf\n  leases6_file: l6\n"
+        );
+        let c = p(&both).unwrap();
+        assert!(c.v4.is_some());
+        assert_eq!(
+            c.v6.unwrap().static_file,
+            PathBuf::from("/etc/dhcp/h6.conf")
+        );
+        let e = p("dhcpstats:\n  listen: 127.0.0.1:0\n  subnet6_file: a\n").unwrap_err();
+        assert!(e.0.contains("dhcpstats.leases6_file is missing"), "{}", e.0);
+        let e = p("dhcpstats:\n  listen: 127.0.0.1:0\n").unwrap_err();
+        assert!(
+            e.0.contains("dhcpstats.subnet_file and dhcpstats.leases_file are missing"),
+            "{}",
+            e.0
+        );
     }
 
     #[test]

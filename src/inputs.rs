@@ -13,9 +13,10 @@ use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::config::Config;
-use crate::dhcp::conf::{self, Conf, IncludeLoader, Loaded};
+use crate::config::Files;
+use crate::dhcp::conf::{self, Conf, Family, IncludeLoader, Loaded};
 use crate::dhcp::leases::{Detail, LeaseDb, LeaseParser, MAX_BLOCK};
+use crate::dhcp::leases6::{LeaseDb6, LeaseParser6};
 use crate::diag::{Diagnostics, Severity};
 
 /// Largest configuration (or included) file read: 64 MiB. A real
@@ -212,15 +213,31 @@ pub struct ConfData {
     pub files: Vec<FileStamp>,
 }
 
+impl ConfData {
+    /// Nothing declared, nothing read: the family that is not configured.
+    pub fn empty() -> ConfData {
+        ConfData {
+            conf: Conf::default(),
+            diags: Diagnostics::new(),
+            files: Vec::new(),
+        }
+    }
+}
+
 /// Reads `subnet_file` (and `static_file` when it is another file not
-/// already included) with their includes. Fails only if a configured file
-/// cannot be read; problems inside files are diagnostics.
-pub fn read_conf(config: &Config) -> Result<ConfData, InputError> {
-    read_conf_files(&config.subnet_file, &config.static_file)
+/// already included) with their includes, as dhcpd -4 or -6 does. Fails
+/// only if a configured file cannot be read; problems inside files are
+/// diagnostics.
+pub fn read_conf(files: &Files, family: Family) -> Result<ConfData, InputError> {
+    read_conf_files(&files.subnet_file, &files.static_file, family)
 }
 
 /// [`read_conf`] for explicit paths.
-pub fn read_conf_files(subnet_file: &Path, static_file: &Path) -> Result<ConfData, InputError> {
+pub fn read_conf_files(
+    subnet_file: &Path,
+    static_file: &Path,
+    family: Family,
+) -> Result<ConfData, InputError> {
     let base = subnet_file
         .parent()
         .map(Path::to_path_buf)
@@ -228,11 +245,14 @@ pub fn read_conf_files(subnet_file: &Path, static_file: &Path) -> Result<ConfDat
     let mut loader = FsLoader::new(base);
     let mut diags = Diagnostics::new();
     let main = loader.load_path(subnet_file)?;
-    let mut parsed = conf::parse(&main, &mut loader, &mut diags);
+    let mut parsed = conf::parse_family(&main, &mut loader, &mut diags, family);
     if !loader.has_read(static_file) {
         let statics = loader.load_path(static_file)?;
-        let more = conf::parse(&statics, &mut loader, &mut diags);
+        let more = conf::parse_family(&statics, &mut loader, &mut diags, family);
         conf::merge_static(&mut parsed, more, &mut diags);
+    }
+    if family == Family::V6 {
+        conf::v4_items_in_v6(&parsed, &mut diags);
     }
     Ok(ConfData {
         conf: parsed,
@@ -294,7 +314,7 @@ pub fn ipv6_note(diags: &mut Diagnostics, path: &Path, db: &LeaseDb) {
             Severity::Warning,
             format!(
                 "this is a DHCPv6 lease file (dhcpd6.leases: {} ia-na, ia-ta or ia-pd entries and no IPv4 lease); \
-                 leases_file is for dhcpd -4's file, a DHCPv6 one belongs under leases6_file (not read yet)",
+                 leases_file is for dhcpd -4's file, a DHCPv6 one belongs under leases6_file",
                 db.ipv6_entries
             ),
         );
@@ -306,6 +326,128 @@ pub fn ipv6_note(diags: &mut Diagnostics, path: &Path, db: &LeaseDb) {
             format!(
                 "{} IPv6 lease entries (ia-na, ia-ta, ia-pd) are not reported yet; skipped",
                 db.ipv6_entries
+            ),
+        );
+    }
+}
+
+/// A DHCPv6 lease file read to its end.
+pub struct LeaseData6 {
+    /// Positioned after the bytes consumed (the cache feeds it what dhcpd
+    /// appends).
+    pub parser: LeaseParser6,
+    pub diags: Diagnostics,
+    pub stamp: FileStamp,
+    /// Bytes applied (complete items); the rest is an unfinished IA.
+    pub consumed: u64,
+    /// The first bytes of the file (to notice a rewrite in place).
+    pub head: Vec<u8>,
+}
+
+impl LeaseData6 {
+    pub fn db(&self) -> &LeaseDb6 {
+        self.parser.db()
+    }
+
+    /// The size of the file as read.
+    pub fn stamp_size(&self) -> u64 {
+        self.stamp.identity.size
+    }
+}
+
+/// Reads a whole `dhcpd6.leases` through a bounded buffer.
+pub fn read_leases6(path: &Path, detail: Detail) -> Result<LeaseData6, InputError> {
+    let file = File::open(path).map_err(|e| input_error(path, e.to_string()))?;
+    let meta = file
+        .metadata()
+        .map_err(|e| input_error(path, e.to_string()))?;
+    if meta.is_dir() {
+        return Err(input_error(path, "is a directory, not a file"));
+    }
+    let name: Arc<str> = Arc::from(path.display().to_string());
+    let mut parser = LeaseParser6::new(name, detail);
+    let mut diags = Diagnostics::new();
+    let mut reader = RangeReader::new(&file, 0, u64::MAX);
+    let (consumed, read, head) = feed6(&mut reader, &mut parser, &mut diags)
+        .map_err(|e| input_error(path, e.to_string()))?;
+    family_note6(&mut diags, path, parser.db());
+    Ok(LeaseData6 {
+        parser,
+        diags,
+        stamp: FileStamp {
+            path: path.to_path_buf(),
+            identity: Identity {
+                size: read,
+                ..Identity::of(&meta)
+            },
+        },
+        consumed,
+        head,
+    })
+}
+
+/// Streams bytes into a v6 parser through a buffer of a chunk plus the
+/// unfinished item (capped at [`MAX_BLOCK`]: a longer "item" is damage,
+/// skipped). Returns the bytes consumed, the bytes read, and the first
+/// [`HEAD_BYTES`] read.
+pub fn feed6(
+    reader: &mut dyn Read,
+    parser: &mut LeaseParser6,
+    diags: &mut Diagnostics,
+) -> io::Result<(u64, u64, Vec<u8>)> {
+    let mut buf: Vec<u8> = Vec::with_capacity(READ_CHUNK * 8);
+    let mut chunk = vec![0u8; READ_CHUNK * 8];
+    let mut consumed: u64 = 0;
+    let mut read: u64 = 0;
+    let mut head = Vec::new();
+    loop {
+        let n = reader.read(&mut chunk)?;
+        let data = chunk.get(..n).unwrap_or_default();
+        if head.len() < HEAD_BYTES {
+            let want = (HEAD_BYTES - head.len()).min(data.len());
+            head.extend_from_slice(data.get(..want).unwrap_or_default());
+        }
+        read += n as u64;
+        buf.extend_from_slice(data);
+        let at_end = n == 0;
+        let used = parser.feed(&buf, at_end, diags);
+        consumed += used as u64;
+        buf.drain(..used.min(buf.len()));
+        if at_end {
+            return Ok((consumed, read, head));
+        }
+        if buf.len() > MAX_BLOCK {
+            // One item longer than any dhcpd writes: report, drop it, and
+            // go on from the next line dhcpd may have written.
+            diags.push(crate::diag::Diagnostic {
+                file: parser.file().clone(),
+                line: 0,
+                col: 0,
+                severity: Severity::Error,
+                message: format!(
+                    "an item of more than {} MiB at byte {consumed}: not something dhcpd writes; skipped",
+                    MAX_BLOCK >> 20
+                ),
+            });
+            let skip = memchr::memrchr(b'\n', &buf).map_or(buf.len(), |i| i + 1);
+            parser.skip_lines(&buf[..skip]);
+            consumed += skip as u64;
+            buf.drain(..skip);
+        }
+    }
+}
+
+/// A DHCPv4 lease file given as the v6 one: a warning naming the key.
+pub fn family_note6(diags: &mut Diagnostics, path: &Path, db: &LeaseDb6) {
+    if db.v4_entries > 0 && db.records == 0 {
+        let file: Arc<str> = Arc::from(path.display().to_string());
+        diags.file_level(
+            &file,
+            Severity::Warning,
+            format!(
+                "this is a DHCPv4 lease file ({} lease blocks and no ia-na, ia-ta or ia-pd); \
+                 leases6_file is for dhcpd -6's file, a DHCPv4 one belongs under leases_file",
+                db.v4_entries
             ),
         );
     }
@@ -649,6 +791,117 @@ pub fn file_problem(diags: &mut Diagnostics, e: &InputError) {
         Severity::Error,
         format!("cannot read: {}", e.message),
     );
+}
+
+/// Everything a one-shot command (`dump`, `check`, `alarm`) reads: the
+/// configured families' configurations and lease files.
+pub struct Site {
+    pub v4: Option<(ConfData, LeaseData)>,
+    pub v6: Option<(ConfData, LeaseData6)>,
+    /// Stand-ins for an absent v4 family (the JSON writer borrows both).
+    empty_conf: Conf,
+    empty_db: LeaseDb,
+}
+
+impl Site {
+    /// Reads both families at once (the lease files on their own
+    /// threads: the v4 reader splits large files over the cores).
+    pub fn load(config: &crate::config::Config, detail: Detail) -> Result<Site, InputError> {
+        std::thread::scope(|scope| {
+            let leases4 = config
+                .v4
+                .as_ref()
+                .map(|f| scope.spawn(move || read_leases(&f.leases_file, detail)));
+            let leases6 = config
+                .v6
+                .as_ref()
+                .map(|f| scope.spawn(move || read_leases6(&f.leases_file, detail)));
+            let conf4 = config.v4.as_ref().map(|f| read_conf(f, Family::V4));
+            let conf6 = config.v6.as_ref().map(|f| read_conf(f, Family::V6));
+            let panicked = |path: &Path| InputError {
+                path: path.to_path_buf(),
+                message: "the lease reader thread panicked".to_string(),
+            };
+            let v4 = match (conf4, leases4, &config.v4) {
+                (Some(c), Some(l), Some(f)) => Some((
+                    c?,
+                    l.join().unwrap_or_else(|_| Err(panicked(&f.leases_file)))?,
+                )),
+                _ => None,
+            };
+            let v6 = match (conf6, leases6, &config.v6) {
+                (Some(c), Some(l), Some(f)) => Some((
+                    c?,
+                    l.join().unwrap_or_else(|_| Err(panicked(&f.leases_file)))?,
+                )),
+                _ => None,
+            };
+            Ok(Site {
+                v4,
+                v6,
+                empty_conf: Conf::default(),
+                empty_db: LeaseDb::default(),
+            })
+        })
+    }
+
+    /// The report of both families for `now`.
+    pub fn report(&self, now: i64, detail: Detail) -> crate::report::Report {
+        let report = match &self.v4 {
+            Some((c, l)) => crate::report::build(&c.conf, &l.db, now, detail),
+            None => crate::report::Report {
+                now,
+                detail,
+                ..Default::default()
+            },
+        };
+        match &self.v6 {
+            Some((c, l)) => report.with_v6(crate::report::v6::build(&c.conf, l.db(), now, detail)),
+            None => report,
+        }
+    }
+
+    /// What the JSON writer reads.
+    pub fn sources<'a>(
+        &'a self,
+        report: &'a crate::report::Report,
+    ) -> crate::report::json::Sources<'a> {
+        let (conf, db) = match &self.v4 {
+            Some((c, l)) => (&c.conf, &l.db),
+            None => (&self.empty_conf, &self.empty_db),
+        };
+        crate::report::json::Sources {
+            report,
+            conf,
+            db,
+            v6: self
+                .v6
+                .as_ref()
+                .map(|(c, l)| crate::report::json::Sources6 {
+                    conf: &c.conf,
+                    db: l.db(),
+                }),
+        }
+    }
+
+    /// The v4 configuration (empty without one).
+    pub fn conf4(&self) -> &Conf {
+        self.v4.as_ref().map_or(&self.empty_conf, |(c, _)| &c.conf)
+    }
+
+    /// Every diagnostic of reading the files (not of placing hosts).
+    pub fn diagnostics(&self) -> Diagnostics {
+        let mut d = Diagnostics::new();
+        if let Some((c, l)) = &self.v4 {
+            d.extend(c.diags.clone());
+            d.extend(l.diags.clone());
+        }
+        if let Some((c, l)) = &self.v6 {
+            d.extend(c.diags.clone());
+            d.extend(l.diags.clone());
+        }
+        d
+    }
 }
 
 #[cfg(test)]

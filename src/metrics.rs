@@ -44,7 +44,7 @@ const LEASE_STATES: [&str; 7] = [
     "reset",
 ];
 
-fn state_value(c: &Counts, state: &str) -> u64 {
+fn state_value(c: &Counts, state: &str) -> u128 {
     c.pairs()
         .iter()
         .find(|(k, _)| *k == state)
@@ -184,40 +184,54 @@ pub fn render_generation(g: &Generation) -> String {
         }
     }
 
-    let l = &g.info.leases;
+    // dhcpd -4's lease file unlabelled (as before there was a v6 one),
+    // dhcpd -6's with family="v6".
+    let files: Vec<(&crate::cache::LeaseFileInfo, &str)> = [
+        (g.info.leases.as_ref(), ""),
+        (g.info.leases6.as_ref(), "{family=\"v6\"}"),
+    ]
+    .into_iter()
+    .filter_map(|(l, label)| l.map(|l| (l, label)))
+    .collect();
     family(
         &mut out,
         "dhcpstats_leases_file_size_bytes",
         "gauge",
         "Size of the lease file when last read.",
     );
-    let _ = writeln!(
-        out,
-        "dhcpstats_leases_file_size_bytes {}",
-        l.stamp.identity.size
-    );
+    for (l, label) in &files {
+        let _ = writeln!(
+            out,
+            "dhcpstats_leases_file_size_bytes{label} {}",
+            l.stamp.identity.size
+        );
+    }
     family(
         &mut out,
         "dhcpstats_leases_file_mtime_seconds",
         "gauge",
         "Modification time of the lease file when last read, in Unix seconds.",
     );
-    let _ = writeln!(
-        out,
-        "dhcpstats_leases_file_mtime_seconds {}",
-        l.stamp.identity.mtime_seconds()
-    );
+    for (l, label) in &files {
+        let _ = writeln!(
+            out,
+            "dhcpstats_leases_file_mtime_seconds{label} {}",
+            l.stamp.identity.mtime_seconds()
+        );
+    }
     family(
         &mut out,
         "dhcpstats_last_parse_duration_seconds",
         "gauge",
         "Duration of the last read of the lease file (full or appended bytes).",
     );
-    let _ = writeln!(
-        out,
-        "dhcpstats_last_parse_duration_seconds {}",
-        l.read_duration.as_secs_f64()
-    );
+    for (l, label) in &files {
+        let _ = writeln!(
+            out,
+            "dhcpstats_last_parse_duration_seconds{label} {}",
+            l.read_duration.as_secs_f64()
+        );
+    }
     family(
         &mut out,
         "dhcpstats_parse_diagnostics",

@@ -177,8 +177,8 @@ pub struct Pool {
     pub level: Level,
     /// The CIDRs of its subnets, in declaration order.
     pub subnets: Vec<String>,
-    pub total: u64,
-    pub used: u64,
+    pub total: u128,
+    pub used: u128,
     pub thresholds: Thresholds,
     /// Ignored by an override: shown, never alarms.
     pub ignored: bool,
@@ -186,7 +186,7 @@ pub struct Pool {
 }
 
 impl Pool {
-    pub fn available(&self) -> u64 {
+    pub fn available(&self) -> u128 {
         self.total.saturating_sub(self.used)
     }
 
@@ -201,25 +201,26 @@ impl Pool {
 
     /// The fewest used addresses at which the pool reaches `percent` or
     /// leaves at most `available` free: where the alarm starts.
-    fn alarm_at(&self, percent: f64, available: Option<u64>) -> u64 {
-        let by_percent = (self.total as f64 * percent / 100.0).ceil() as u64;
-        let by_available = available.map_or(u64::MAX, |a| self.total.saturating_sub(a));
+    fn alarm_at(&self, percent: f64, available: Option<u64>) -> u128 {
+        let by_percent = (self.total as f64 * percent / 100.0).ceil() as u128;
+        let by_available =
+            available.map_or(u128::MAX, |a| self.total.saturating_sub(u128::from(a)));
         by_percent.min(by_available)
     }
 
     /// Used addresses from which the pool is at warning.
-    pub fn warning_at(&self) -> u64 {
+    pub fn warning_at(&self) -> u128 {
         self.alarm_at(self.thresholds.warning, self.thresholds.warning_available)
     }
 
     /// Used addresses from which the pool is critical.
-    pub fn critical_at(&self) -> u64 {
+    pub fn critical_at(&self) -> u128 {
         self.alarm_at(self.thresholds.critical, self.thresholds.critical_available)
     }
 
     /// Too small to alarm (`min_size`), or with no addresses at all.
     pub fn below_min_size(&self) -> bool {
-        self.total == 0 || self.total < self.thresholds.min_size
+        self.total == 0 || self.total < u128::from(self.thresholds.min_size)
     }
 }
 
@@ -229,9 +230,9 @@ impl Pool {
 pub struct SubnetNumbers {
     pub cidr: String,
     pub shared_network: Option<String>,
-    pub total: u64,
-    pub active: u64,
-    pub abandoned: u64,
+    pub total: u128,
+    pub active: u128,
+    pub abandoned: u128,
 }
 
 /// Evaluates every pool of `report` (built from `conf`).

@@ -78,11 +78,12 @@ fn summary(p: &Pool) -> String {
 
 /// A percentage with one decimal, never in scientific notation.
 fn percent_text(p: &Pool) -> String {
-    let tenths = if p.total == 0 {
-        0
-    } else {
-        (u128::from(p.used) * 1000 + u128::from(p.total) / 2) / u128::from(p.total)
-    };
+    let tenths = p
+        .used
+        .saturating_mul(1000)
+        .saturating_add(p.total / 2)
+        .checked_div(p.total)
+        .unwrap_or(0);
     if tenths % 10 == 0 {
         format!("{}", tenths / 10)
     } else {
@@ -98,7 +99,7 @@ fn label(name: &str) -> String {
 
 /// Nagios threshold value for "alarm when used reaches `at`": the plugin
 /// range `N` alarms above N.
-fn threshold(at: u64) -> u64 {
+fn threshold(at: u128) -> u128 {
     at.saturating_sub(1)
 }
 

@@ -150,9 +150,9 @@ fn parse_response(bytes: &[u8]) -> Result<Vec<u8>, String> {
 
 #[derive(Deserialize)]
 struct Ips {
-    total: u64,
-    active: u64,
-    abandoned: u64,
+    total: u128,
+    active: u128,
+    abandoned: u128,
 }
 
 #[derive(Deserialize)]

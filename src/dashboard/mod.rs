@@ -88,11 +88,11 @@ impl Pools {
     }
 }
 
-fn used(c: &Counts) -> u64 {
+fn used(c: &Counts) -> u128 {
     c.active + c.abandoned
 }
 
-fn percent(used: u64, total: u64) -> f64 {
+fn percent(used: u128, total: u128) -> f64 {
     if total == 0 {
         0.0
     } else {
@@ -133,15 +133,16 @@ fn bar(p: &mut Page, c: &Counts, state: State) {
     p.num(format!("{:.1}", percent(used(c), c.total)))
         .raw("% used\">");
     // Widths from rounded running sums: they never add up to over 100.
-    let mut sum = 0u64;
-    let mut drawn = 0u64;
+    let mut sum = 0u128;
+    let mut drawn = 0u128;
     for (class, n) in segments {
         sum += n;
-        let end = if c.total == 0 {
-            0
-        } else {
-            (u128::from(sum.min(c.total)) * 100 / u128::from(c.total)) as u64
-        };
+        // Exact: only a ::/0 range holds more than 2^128 / 100.
+        let end = sum
+            .min(c.total)
+            .saturating_mul(100)
+            .checked_div(c.total)
+            .unwrap_or(0);
         let width = end.saturating_sub(drawn);
         drawn = end.max(drawn);
         if width > 0 {
@@ -180,13 +181,20 @@ fn header(p: &mut Page, cx: &Context<'_>, query: &str) {
         p.text(&format_rfc3339(info.built_at))
             .raw(" and may be stale.</p>");
     }
-    p.raw("<p class=\"meta\">Data read ")
-        .text(&format_rfc3339(info.leases.read_at))
-        .raw(" (generation ")
-        .num(info.id)
-        .raw(", leases file read ")
-        .text(info.leases.last_read.as_str())
-        .raw("); counted for ")
+    let latest = [&info.leases, &info.leases6]
+        .into_iter()
+        .flatten()
+        .max_by_key(|l| l.read_at);
+    p.raw("<p class=\"meta\">Data read ");
+    if let Some(l) = latest {
+        p.text(&format_rfc3339(l.read_at))
+            .raw(" (generation ")
+            .num(info.id)
+            .raw(", lease file read ")
+            .text(l.last_read.as_str())
+            .raw(")");
+    }
+    p.raw("; counted for ")
         .text(&format_rfc3339(info.evaluated_at));
     if let Some(until) = info.valid_until {
         p.raw(", exact until ").text(&format_rfc3339(until));
@@ -226,12 +234,14 @@ fn header(p: &mut Page, cx: &Context<'_>, query: &str) {
 fn files_table(p: &mut Page, cx: &Context<'_>) {
     let info = &cx.generation.info;
     p.raw("<h2>Files</h2><div class=\"scroll\"><table><tr><th>role</th><th>path</th><th class=\"n\">size</th><th>modified</th></tr>");
-    let leases = (&info.leases.stamp, "leases");
+    let leases = [(&info.leases, "leases"), (&info.leases6, "leases6")]
+        .into_iter()
+        .filter_map(|(l, role)| l.as_ref().map(|l| (&l.stamp, role)));
     for (stamp, role) in info
         .conf_files
         .iter()
         .map(|f| (f, "configuration"))
-        .chain(std::iter::once(leases))
+        .chain(leases)
     {
         p.raw("<tr>")
             .cell(role)

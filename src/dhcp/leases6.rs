@@ -171,7 +171,9 @@ struct Entry {
 pub struct LeaseParser6 {
     file: Arc<str>,
     detail: Detail,
-    db: LeaseDb6,
+    /// Shared with the generations that answer from it: changed in place
+    /// when none holds it any more, copied otherwise.
+    db: Arc<LeaseDb6>,
     /// Lines before the bytes of the next feed (diagnostics name lines
     /// of the whole file).
     lines_before: u32,
@@ -182,7 +184,7 @@ impl LeaseParser6 {
         LeaseParser6 {
             file,
             detail,
-            db: LeaseDb6::default(),
+            db: Arc::new(LeaseDb6::default()),
             lines_before: 0,
         }
     }
@@ -191,8 +193,26 @@ impl LeaseParser6 {
         &self.db
     }
 
+    pub fn file(&self) -> &Arc<str> {
+        &self.file
+    }
+
+    /// Passes over bytes without reading them (damage too long to keep),
+    /// counting their lines.
+    pub fn skip_lines(&mut self, bytes: &[u8]) {
+        let lines = memchr::memchr_iter(b'\n', bytes).count();
+        self.lines_before = self
+            .lines_before
+            .saturating_add(u32::try_from(lines).unwrap_or(u32::MAX));
+    }
+
     pub fn into_db(self) -> LeaseDb6 {
-        self.db
+        Arc::try_unwrap(self.db).unwrap_or_else(|shared| (*shared).clone())
+    }
+
+    /// The database as it is now, to share with a generation.
+    pub fn shared_db(&self) -> Arc<LeaseDb6> {
+        Arc::clone(&self.db)
     }
 
     /// Reads the complete top-level items of `buf` (the bytes of the file
@@ -247,6 +267,11 @@ impl LeaseParser6 {
 
     fn item(&mut self, cur: &mut Cursor<'_>, buf: &[u8], diags: &mut Diagnostics) -> Outcome {
         let t = cur.bump();
+        if t.end >= buf.len() {
+            // A word cut by the end of the bytes (or a file ending in a
+            // keyword): no item can be complete here.
+            return Outcome::NeedMore;
+        }
         let word = cur.text(t).to_ascii_lowercase();
         let kind = match word.as_slice() {
             b"ia-na" => Some(IaKind::Na),
@@ -259,7 +284,7 @@ impl LeaseParser6 {
         }
         if t.kind == Kind::Word && TOP_LEVEL.contains(&word.as_slice()) {
             if word == b"lease" {
-                self.db.v4_entries += 1;
+                Arc::make_mut(&mut self.db).v4_entries += 1;
             }
             // Understood and not needed: skip the statement or block.
             return match cur.skip_statement() {
@@ -330,7 +355,7 @@ impl LeaseParser6 {
             );
             return self.broken(cur, open.pos(), message, diags);
         }
-        let ia = self.db.intern(&id);
+        let ia = Arc::make_mut(&mut self.db).intern(&id);
         let mut cltt = None;
         let mut entries: Vec<Entry> = Vec::new();
         loop {
@@ -406,9 +431,12 @@ impl LeaseParser6 {
                 }
             }
         }
-        for mut e in entries {
-            e.lease.cltt = cltt;
-            self.db.apply(e.key, e.lease);
+        if !entries.is_empty() {
+            let db = Arc::make_mut(&mut self.db);
+            for mut e in entries {
+                e.lease.cltt = cltt;
+                db.apply(e.key, e.lease);
+            }
         }
         Outcome::Done
     }

@@ -264,9 +264,9 @@ pub fn answer(app: &App, req: &Request, place: Place) -> Option<Response> {
             }
             with_data(data(app, place)?, |g| {
                 let wanted = normalize_cidr(&cidr).map_err(|e| Response::message(404, &e))?;
-                let index = g.report.subnets.iter().position(|s| s.cidr == wanted);
-                index
-                    .and_then(|i| g.render_subnet(i, style))
+                g.report
+                    .locate(&wanted)
+                    .and_then(|which| g.render_subnet(which, style))
                     .ok_or_else(|| {
                         Response::message(404, &format!("no subnet {wanted} is declared"))
                     })
@@ -419,18 +419,20 @@ fn status(app: &App, style: Style) -> Response {
         for f in &g.conf_files {
             files.push(file_json("configuration", f, None));
         }
-        let l = &g.leases;
-        files.push(file_json(
-            "leases",
-            &l.stamp,
-            Some(serde_json::json!({
-                "consumed_bytes": l.consumed,
-                "incomplete_tail_bytes": l.stamp.identity.size.saturating_sub(l.consumed),
-                "read_at": format_rfc3339(l.read_at),
-                "read_duration_seconds": l.read_duration.as_secs_f64(),
-                "last_read": l.last_read.as_str(),
-            })),
-        ));
+        for (role, l) in [("leases", &g.leases), ("leases6", &g.leases6)] {
+            let Some(l) = l else { continue };
+            files.push(file_json(
+                role,
+                &l.stamp,
+                Some(serde_json::json!({
+                    "consumed_bytes": l.consumed,
+                    "incomplete_tail_bytes": l.stamp.identity.size.saturating_sub(l.consumed),
+                    "read_at": format_rfc3339(l.read_at),
+                    "read_duration_seconds": l.read_duration.as_secs_f64(),
+                    "last_read": l.last_read.as_str(),
+                })),
+            ));
+        }
         data = serde_json::json!({
             "generation": g.id,
             "built_at": format_rfc3339(g.built_at),

@@ -12,6 +12,10 @@ use std::io::{self, Write};
 use serde::Serialize;
 use serde::ser::{SerializeMap, SerializeSeq, Serializer};
 
+pub mod v6;
+
+pub use v6::Sources6;
+
 use super::{Counts, Report, StaticEntry, SubnetReport};
 use crate::dhcp::Detail;
 use crate::dhcp::conf::{Conf, Subnet};
@@ -35,6 +39,8 @@ pub struct Sources<'a> {
     pub report: &'a Report,
     pub conf: &'a Conf,
     pub db: &'a LeaseDb,
+    /// dhcpd -6's configuration and leases, when configured.
+    pub v6: Option<Sources6<'a>>,
 }
 
 /// Writes the whole `/subnets` object, with a final newline.
@@ -107,6 +113,44 @@ pub fn render_all(src: Sources<'_>, style: Style) -> Vec<u8> {
     body
 }
 
+/// One subnet6's object, or `None` without v6 sources.
+pub fn render_subnet6(
+    src: Sources<'_>,
+    subnet: &super::v6::Subnet6Report,
+    style: Style,
+) -> Option<Vec<u8>> {
+    let src = src.v6?;
+    Some(to_vec(
+        &v6::Subnet6Json {
+            src,
+            sr: subnet,
+            style,
+        },
+        style,
+    ))
+}
+
+/// Writes one subnet6's object (`dump --subnet` of a v6 prefix).
+pub fn write_subnet6<W: Write>(
+    out: W,
+    src: Sources<'_>,
+    subnet: &super::v6::Subnet6Report,
+    style: Style,
+) -> io::Result<()> {
+    match src.v6 {
+        Some(src) => write_value(
+            out,
+            &v6::Subnet6Json {
+                src,
+                sr: subnet,
+                style,
+            },
+            style,
+        ),
+        None => write_value(out, &serde_json::json!({}), style),
+    }
+}
+
 pub fn render_subnet(src: Sources<'_>, subnet: &SubnetReport, style: Style) -> Vec<u8> {
     to_vec(
         &SubnetJson {
@@ -126,7 +170,8 @@ struct All<'a> {
 impl Serialize for All<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let subnets = &self.src.report.subnets;
-        let mut map = s.serialize_map(Some(subnets.len()))?;
+        let subnets6 = &self.src.report.v6.subnets;
+        let mut map = s.serialize_map(Some(subnets.len() + subnets6.len()))?;
         for sr in subnets {
             map.serialize_entry(
                 &sr.cidr,
@@ -136,6 +181,18 @@ impl Serialize for All<'_> {
                     style: self.style,
                 },
             )?;
+        }
+        if let Some(src) = self.src.v6 {
+            for sr in subnets6 {
+                map.serialize_entry(
+                    &sr.cidr,
+                    &v6::Subnet6Json {
+                        src,
+                        sr,
+                        style: self.style,
+                    },
+                )?;
+            }
         }
         map.end()
     }
@@ -200,7 +257,7 @@ impl Serialize for RangesJson<'_> {
     }
 }
 
-struct CountsJson<'a>(&'a Counts);
+pub(crate) struct CountsJson<'a>(pub &'a Counts);
 
 impl Serialize for CountsJson<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -357,7 +414,7 @@ impl Serialize for EntriesJson<'_, '_> {
     }
 }
 
-fn lossy(b: &[u8]) -> Cow<'_, str> {
+pub(crate) fn lossy(b: &[u8]) -> Cow<'_, str> {
     // `from_utf8` checks ASCII a word at a time; the lossy decoder goes
     // character by character even when there is nothing to replace.
     match std::str::from_utf8(b) {

@@ -9,6 +9,7 @@
 //! [`json`]; this module knows nothing about bytes or HTTP.
 
 pub mod json;
+pub mod v6;
 
 use std::collections::HashMap;
 use std::net::Ipv4Addr;
@@ -24,22 +25,25 @@ use crate::diag::{Diagnostic, Diagnostics, Severity};
 
 /// The ten numbers of `ips` (SPEC §3.2).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+///
+/// 128-bit: one type for both families (a DHCPv6 /64 range alone holds
+/// 2^64 addresses, one more than a u64 can count).
 pub struct Counts {
-    pub total: u64,
-    pub active: u64,
-    pub free: u64,
-    pub backup: u64,
-    pub expired: u64,
-    pub released: u64,
-    pub abandoned: u64,
-    pub reset: u64,
-    pub unused: u64,
-    pub statics: u64,
+    pub total: u128,
+    pub active: u128,
+    pub free: u128,
+    pub backup: u128,
+    pub expired: u128,
+    pub released: u128,
+    pub abandoned: u128,
+    pub reset: u128,
+    pub unused: u128,
+    pub statics: u128,
 }
 
 impl Counts {
     /// Every counted lease (everything but `total`, `unused`, `static`).
-    pub fn leased(&self) -> u64 {
+    pub fn leased(&self) -> u128 {
         self.active
             + self.free
             + self.backup
@@ -50,7 +54,7 @@ impl Counts {
     }
 
     /// The number a lease counted this way adds to.
-    fn counter(&mut self, how: Counted) -> &mut u64 {
+    fn counter(&mut self, how: Counted) -> &mut u128 {
         match how {
             Counted::Active => &mut self.active,
             Counted::Free => &mut self.free,
@@ -74,7 +78,7 @@ impl Counts {
     }
 
     /// The (name, value) pairs in output order.
-    pub fn pairs(&self) -> [(&'static str, u64); 10] {
+    pub fn pairs(&self) -> [(&'static str, u128); 10] {
         [
             ("total", self.total),
             ("active", self.active),
@@ -160,6 +164,9 @@ pub struct Report {
     pub detail: Detail,
     /// Leases whose address is in no declared subnet (not counted).
     pub unplaced: Unplaced,
+    /// The subnet6s of dhcpd -6's files (empty without them). Boxed:
+    /// the report travels by value through `update`.
+    pub v6: Box<v6::Report6>,
 }
 
 /// Leases in no declared subnet: how many, and the lowest addresses.
@@ -233,6 +240,36 @@ impl Report {
     pub fn find(&self, cidr: &str) -> Option<&SubnetReport> {
         self.subnets.iter().find(|s| s.cidr == cidr)
     }
+
+    /// Adds the v6 report: its subnets follow the v4 ones, and it may
+    /// end the validity earlier.
+    pub fn with_v6(mut self, r6: v6::Report6) -> Report {
+        self.valid_until = match (self.valid_until, r6.valid_until) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        self.v6 = Box::new(r6);
+        self
+    }
+
+    /// Which subnet a CIDR names: v4 first, then v6.
+    pub fn locate(&self, cidr: &str) -> Option<SubnetRef> {
+        if let Some(i) = self.subnets.iter().position(|s| s.cidr == cidr) {
+            return Some(SubnetRef::V4(i));
+        }
+        self.v6
+            .subnets
+            .iter()
+            .position(|s| s.cidr == cidr)
+            .map(SubnetRef::V6)
+    }
+}
+
+/// A subnet of the report: an index into `subnets` or `v6.subnets`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SubnetRef {
+    V4(usize),
+    V6(usize),
 }
 
 /// Finds the longest-prefix subnet holding an address. Subnets are grouped
@@ -445,9 +482,9 @@ fn build_in_shares(conf: &Conf, db: &LeaseDb, now: i64, detail: Detail, shares: 
             subnet: i,
             cidr: s.cidr(),
             ips: Counts {
-                total: ranges
-                    .get(i)
-                    .map_or(0, |r| r.iter().map(|(lo, hi)| u64::from(hi - lo) + 1).sum()),
+                total: ranges.get(i).map_or(0, |r| {
+                    r.iter().map(|(lo, hi)| u128::from(hi - lo) + 1).sum()
+                }),
                 ..Counts::default()
             },
             statics: Vec::new(),
@@ -520,7 +557,7 @@ fn build_in_shares(conf: &Conf, db: &LeaseDb, now: i64, detail: Detail, shares: 
     }
 
     for sr in &mut subnets {
-        sr.ips.statics = sr.statics.len() as u64;
+        sr.ips.statics = sr.statics.len() as u128;
         sr.ips.unused = sr.ips.total.saturating_sub(sr.ips.leased());
         sr.leases.sort_unstable();
     }
@@ -530,6 +567,7 @@ fn build_in_shares(conf: &Conf, db: &LeaseDb, now: i64, detail: Detail, shares: 
         now,
         detail,
         unplaced,
+        v6: Box::default(),
     }
 }
 

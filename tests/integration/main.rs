@@ -21,3 +21,4 @@ mod malformed;
 mod metrics;
 mod peer;
 pub mod server;
+mod v6;

@@ -1,0 +1,134 @@
+//! The incremental reader of `dhcpd6.leases`, the v6 sibling of
+//! [`super::LeaseTail`]: the whole file once, then only the bytes dhcpd
+//! appended while the file keeps its inode and its first bytes; a full
+//! read after a rename or a rewrite in place.
+
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use super::{LeaseFileInfo, ReadKind, TailChange, io_error};
+use crate::clock::unix_now;
+use crate::dhcp::Detail;
+use crate::dhcp::leases6::{LeaseDb6, LeaseParser6};
+use crate::diag::Diagnostics;
+use crate::inputs::{self, Identity, InputError};
+
+/// Appended bytes read in one go at most; more is read as a whole file
+/// (dhcpd appends a few blocks between two requests, not gigabytes).
+const MAX_APPENDED: u64 = 256 * 1024 * 1024;
+
+pub struct LeaseTail6 {
+    path: PathBuf,
+    parser: LeaseParser6,
+    diags: Diagnostics,
+    info: LeaseFileInfo,
+    head: Vec<u8>,
+}
+
+impl LeaseTail6 {
+    pub fn load(path: &Path) -> Result<LeaseTail6, InputError> {
+        let started = Instant::now();
+        let data = inputs::read_leases6(path, Detail::Full)?;
+        let incomplete_tail = data.consumed < data.stamp_size();
+        Ok(LeaseTail6 {
+            path: path.to_path_buf(),
+            info: LeaseFileInfo {
+                stamp: data.stamp,
+                consumed: data.consumed,
+                incomplete_tail,
+                read_at: unix_now(),
+                read_duration: started.elapsed(),
+                last_read: ReadKind::Full,
+            },
+            parser: data.parser,
+            diags: data.diags,
+            head: data.head,
+        })
+    }
+
+    pub fn db(&self) -> Arc<LeaseDb6> {
+        self.parser.shared_db()
+    }
+
+    pub fn info(&self) -> &LeaseFileInfo {
+        &self.info
+    }
+
+    pub fn diagnostics(&self) -> &Diagnostics {
+        &self.diags
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The file's identity now, if it differs from the one last read.
+    pub fn changed(&self) -> Result<Option<Identity>, InputError> {
+        let meta = std::fs::metadata(&self.path).map_err(|e| io_error(&self.path, e))?;
+        if meta.is_dir() {
+            return Err(io_error(&self.path, "is a directory, not a file"));
+        }
+        let now_id = Identity::of(&meta);
+        Ok((now_id != self.info.stamp.identity).then_some(now_id))
+    }
+
+    /// Reads what changed: the appended bytes, or the whole file.
+    pub fn update(&mut self, now_id: Identity) -> Result<TailChange, InputError> {
+        let old = self.info.stamp.identity;
+        if now_id.size == 0 && old.size > 0 {
+            return Err(io_error(
+                &self.path,
+                "was truncated to 0 bytes; keeping the last good data until it has content again",
+            ));
+        }
+        let grew_in_place = now_id.same_file(&old)
+            && now_id.size >= old.size
+            && now_id.size - self.info.consumed <= MAX_APPENDED
+            && self.same_head();
+        if grew_in_place && self.read_appended(now_id).is_ok() {
+            return Ok(TailChange::Appended);
+        }
+        *self = LeaseTail6::load(&self.path)?;
+        Ok(TailChange::Reloaded)
+    }
+
+    fn same_head(&self) -> bool {
+        let Ok(mut f) = File::open(&self.path) else {
+            return false;
+        };
+        let mut buf = vec![0u8; self.head.len()];
+        f.read_exact(&mut buf).is_ok() && buf == self.head
+    }
+
+    /// Reads the bytes after those consumed, then feeds them: a failed
+    /// read changes nothing.
+    fn read_appended(&mut self, before: Identity) -> Result<(), InputError> {
+        let started = Instant::now();
+        let path = self.path.clone();
+        let mut file = File::open(&path).map_err(|e| io_error(&path, e))?;
+        let start = self.info.consumed;
+        file.seek(SeekFrom::Start(start))
+            .map_err(|e| io_error(&path, e))?;
+        let mut bytes = Vec::new();
+        file.take(MAX_APPENDED)
+            .read_to_end(&mut bytes)
+            .map_err(|e| io_error(&path, e))?;
+        let mut diags = Diagnostics::new();
+        let used = self.parser.feed(&bytes, true, &mut diags);
+        self.diags.extend(diags);
+        let read = bytes.len() as u64;
+        self.info.consumed = start + used as u64;
+        self.info.incomplete_tail = (used as u64) < read;
+        self.info.stamp.identity = Identity {
+            size: start + read,
+            ..before
+        };
+        self.info.read_at = unix_now();
+        self.info.read_duration = started.elapsed();
+        self.info.last_read = ReadKind::Appended;
+        Ok(())
+    }
+}

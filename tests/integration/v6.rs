@@ -1,0 +1,328 @@
+//! DHCPv6 (issue 13, SPEC §2.4, §3.7): dhcpd -6's files through `dump`,
+//! `check` and the server. The golden case is counted by hand below; the
+//! grammar's lease files are held against what `dhcpd -6 -T` kept.
+
+use crate::common::{TempDir, dump_raw, run, stdout, testdata};
+use crate::server::Server;
+
+const NOW: &str = "2026-11-26T12:00:00Z";
+
+fn v6_config(
+    dir: &TempDir,
+    conf: &std::path::Path,
+    leases: &std::path::Path,
+    extra: &str,
+) -> std::path::PathBuf {
+    dir.write(
+        "dhcpstats.yml",
+        format!(
+            "dhcpstats:\n  listen: 127.0.0.1:0\n  subnet6_file: {:?}\n  leases6_file: {:?}\n{extra}",
+            conf.display().to_string(),
+            leases.display().to_string()
+        ),
+    )
+}
+
+fn golden(dir: &TempDir) -> std::path::PathBuf {
+    let root = testdata("golden/v6-tricky");
+    v6_config(
+        dir,
+        &root.join("dhcpd6.conf"),
+        &root.join("dhcpd6.leases"),
+        "",
+    )
+}
+
+/// The numbers of testdata/golden/v6-tricky at NOW, by hand:
+/// - 2001:db8:10::/64: range6 /64 = 2^64; g7's ::abcd active (ends never).
+/// - 2001:db8:20::/48: range6 /48 = 2^80, no NA lease; temporary /64 =
+///   2^64 with h8's TA active until 11-27.
+/// - 2001:db8:30::/64: ::100-::1ff = 256. ::100 renewed (active to 11-27),
+///   ::101 released, ::102 active (c3; d4's older expired record of
+///   another IA does not cancel it), ::103 active in the file but ended at
+///   08:00 (expired), ::104 discarded (no binding state), ::105 abandoned
+///   (whatever its ends). unused 256 - 5 = 251; statics: printer by
+///   address, router-7 by its prefix in the pool outside the subnet6.
+///   prefix6 3000::-30ff:: /56 = 255 * 256 + 1 = 65281, i9's prefix active.
+#[test]
+fn golden_v6_byte_for_byte_and_by_hand() {
+    let dir = TempDir::new("v6-golden");
+    let cfg = golden(&dir);
+    let out = dump_raw(&cfg, &["--now", NOW]);
+    let expected = std::fs::read(testdata("golden/v6-tricky/expected.json")).unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out),
+        String::from_utf8_lossy(&expected)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        ["2001:db8:10::/64", "2001:db8:20::/48", "2001:db8:30::/64"]
+    );
+    // Exact integers, not floats: the text itself.
+    let text = String::from_utf8(out.clone()).unwrap();
+    assert!(text.contains("\"total\":18446744073709551616,"));
+    assert!(text.contains("\"total\":1208925819614629174706176,"));
+    let s30 = &v["2001:db8:30::/64"];
+    let ips = &s30["ips"];
+    for (k, n) in [
+        ("total", 256),
+        ("active", 2),
+        ("expired", 1),
+        ("released", 1),
+        ("abandoned", 1),
+        ("unused", 251),
+        ("static", 2),
+        ("backup", 0),
+        ("reset", 0),
+        ("free", 0),
+    ] {
+        assert_eq!(ips[k], n, "{k}");
+    }
+    assert_eq!(s30["prefixes"]["total"], 65281);
+    assert_eq!(s30["prefixes"]["active"], 1);
+    assert_eq!(
+        s30["prefix_ranges"],
+        serde_json::json!([["2001:db8:3000::", "2001:db8:30ff::", 56]])
+    );
+    assert_eq!(
+        s30["leases"]["2001:db8:30::102"]["ia-id"],
+        "c3\\000\\000\\000\\001"
+    );
+    assert_eq!(s30["leases"]["2001:db8:30::100"]["max-life"], 86400);
+    assert!(s30["leases"].get("2001:db8:30::104").is_none());
+    assert_eq!(s30["statics"]["router-7"]["prefix"], "2001:db8:30ff::/56");
+    assert!(s30.get("temporary").is_none(), "no temporary pool, no key");
+    let s20 = &v["2001:db8:20::/48"];
+    assert_eq!(s20["temporary"]["active"], 1);
+    assert!(s20["temporary"].get("static").is_none());
+    assert!(s20.get("prefixes").is_none());
+
+    // One subnet, the summary, and check's verdict (the discarded entry).
+    let one = dump_raw(&cfg, &["--now", NOW, "--subnet", "2001:DB8:30:0::%2F64"]);
+    let one: serde_json::Value = serde_json::from_slice(&one).unwrap();
+    assert_eq!(&one, s30);
+    let summary: serde_json::Value =
+        serde_json::from_slice(&dump_raw(&cfg, &["--now", NOW, "--summary"])).unwrap();
+    assert!(summary["2001:db8:30::/64"].get("leases").is_none());
+    assert_eq!(summary["2001:db8:30::/64"]["prefixes"], s30["prefixes"]);
+    let o = run(&["check", "--config", cfg.to_str().unwrap(), "--now", NOW]);
+    assert_eq!(o.status.code(), Some(2));
+    let text = stdout(&o);
+    assert!(
+        text.contains(
+            "dhcpd6.leases:84:3: error: no binding state; entry 2001:db8:30::104 discarded"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("3 subnet(s), 1 error(s)"), "{text}");
+}
+
+/// The grammar's DHCPv6 lease files: what dhcpstats counts active is what
+/// `dhcpd -6 -T` kept (results.txt: it writes 4 NA, 1 TA and 2 PD leases
+/// back for both lab files; the appended file also holds the released
+/// ::193, which dhcpd's rewrite leaves out).
+#[test]
+fn grammar_v6_lease_files() {
+    let dir = TempDir::new("v6-grammar");
+    let conf = testdata("grammar/leases/lab-v6.conf");
+    for (file, released, listed) in [
+        ("v6-lab-appended.leases", 1, 8),
+        ("v6-lab-rewritten.leases", 0, 7),
+    ] {
+        let cfg = v6_config(
+            &dir,
+            &conf,
+            &testdata(&format!("grammar/leases/{file}")),
+            "",
+        );
+        let v: serde_json::Value =
+            serde_json::from_slice(&dump_raw(&cfg, &["--now", "2026-11-26T01:25:00Z"])).unwrap();
+        let s = &v["2001:db8:1::/64"];
+        assert_eq!(s["ips"]["active"], 4, "{file}");
+        assert_eq!(s["ips"]["released"], released, "{file}");
+        assert_eq!(s["temporary"]["active"], 1, "{file}");
+        assert_eq!(s["prefixes"]["active"], 2, "{file}");
+        assert_eq!(s["leases"].as_object().unwrap().len(), listed, "{file}");
+    }
+    // The rare fields: hex IA ids, ends never, set values, an `on` block,
+    // an address in no subnet6 (dhcpd: "No pool found").
+    let cfg = v6_config(
+        &dir,
+        &testdata("grammar/leases/rare-v6.conf"),
+        &testdata("grammar/leases/v6-rare-fields.leases"),
+        "",
+    );
+    let v: serde_json::Value =
+        serde_json::from_slice(&dump_raw(&cfg, &["--now", "2026-11-26T01:25:00Z"])).unwrap();
+    let s = &v["2001:db8:1::/64"];
+    assert_eq!(
+        s["leases"]["2001:db8:1::150"]["ia-id"],
+        "0a:01:00:00:00:01:00:01:32:9a:45:ca:02:00:00:00:01:0a"
+    );
+    assert_eq!(s["leases"]["2001:db8:1::153"]["ends"], "never");
+    assert_eq!(
+        s["leases"]["2001:db8:1::153"]["preferred-life"],
+        4_294_967_295u64
+    );
+    assert_eq!(
+        s["leases"]["2001:db8:1::153"]["ddns-fwd-name"],
+        "v6host.example.com"
+    );
+    assert_eq!(s["ips"]["abandoned"], 1);
+    assert_eq!(s["prefixes"]["active"], 2);
+    let o = run(&[
+        "check",
+        "--config",
+        cfg.to_str().unwrap(),
+        "--now",
+        "2026-11-26T01:25:00Z",
+    ]);
+    assert!(
+        stdout(&o).contains("1 DHCPv6 lease(s) in no declared subnet6"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+/// One instance serves both: v4 subnets first, then v6; the server's
+/// `/subnets` is what dump prints; `/subnets/<v6>/<len>` answers; the
+/// wrong family's file under a key is a warning naming the right key.
+#[test]
+fn both_families_in_one_server() {
+    let dir = TempDir::new("v6-both");
+    let v4 = testdata("golden/spec-example");
+    let v6 = testdata("golden/v6-tricky");
+    let cfg = dir.write(
+        "dhcpstats.yml",
+        format!(
+            "dhcpstats:\n  listen: 127.0.0.1:0\n  subnet_file: {:?}\n  leases_file: {:?}\n  subnet6_file: {:?}\n  leases6_file: {:?}\n",
+            v4.join("dhcpd.conf").display().to_string(),
+            v4.join("dhcpd.leases").display().to_string(),
+            v6.join("dhcpd6.conf").display().to_string(),
+            v6.join("dhcpd6.leases").display().to_string(),
+        ),
+    );
+    let dumped = dump_raw(&cfg, &["--now", NOW]);
+    let v: serde_json::Value = serde_json::from_slice(&dumped).unwrap();
+    let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        [
+            "10.0.0.0/24",
+            "2001:db8:10::/64",
+            "2001:db8:20::/48",
+            "2001:db8:30::/64"
+        ]
+    );
+    let srv = Server::start(&cfg, &["--now", NOW]);
+    assert_eq!(srv.get("/subnets", &[]).body, dumped);
+    let one = srv.get("/subnets/2001:db8:30::/64", &[]);
+    assert_eq!(one.status, 200);
+    assert_eq!(one.json(), v["2001:db8:30::/64"]);
+    assert_eq!(
+        srv.get("/subnets/2001:db8:30::%2F64?summary", &[]).json()["ips"],
+        v["2001:db8:30::/64"]["ips"]
+    );
+    assert_eq!(srv.get("/subnets/2001:db8:99::/64", &[]).status, 404);
+    let status = srv.get("/status", &[]).json();
+    let roles: Vec<&str> = status["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["role"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        roles,
+        ["configuration", "configuration", "leases", "leases6"]
+    );
+    assert_eq!(status["data"]["subnets"], 4);
+
+    // The files swapped between the keys: warnings that name the key.
+    let swapped = dir.write(
+        "swapped.yml",
+        format!(
+            "dhcpstats:\n  listen: 127.0.0.1:0\n  subnet_file: {:?}\n  leases_file: {:?}\n  subnet6_file: {:?}\n  leases6_file: {:?}\n",
+            v4.join("dhcpd.conf").display().to_string(),
+            v6.join("dhcpd6.leases").display().to_string(),
+            v6.join("dhcpd6.conf").display().to_string(),
+            v4.join("dhcpd.leases").display().to_string(),
+        ),
+    );
+    let o = run(&["check", "--config", swapped.to_str().unwrap(), "--now", NOW]);
+    let text = stdout(&o);
+    assert!(
+        text.contains("a DHCPv6 one belongs under leases6_file"),
+        "{text}"
+    );
+    assert!(
+        text.contains("a DHCPv4 one belongs under leases_file"),
+        "{text}"
+    );
+    let conf_swapped = dir.write(
+        "conf-swapped.yml",
+        format!(
+            "dhcpstats:\n  listen: 127.0.0.1:0\n  subnet_file: {:?}\n  leases_file: {:?}\n  subnet6_file: {:?}\n  leases6_file: {:?}\n",
+            v6.join("dhcpd6.conf").display().to_string(),
+            v4.join("dhcpd.leases").display().to_string(),
+            v4.join("dhcpd.conf").display().to_string(),
+            v6.join("dhcpd6.leases").display().to_string(),
+        ),
+    );
+    let text = stdout(&run(&[
+        "check",
+        "--config",
+        conf_swapped.to_str().unwrap(),
+        "--now",
+        NOW,
+    ]));
+    assert!(
+        text.contains("dhcpd -4 refuses it: put it in subnet6_file"),
+        "{text}"
+    );
+    assert!(
+        text.contains("is a DHCPv4 subnet in a DHCPv6 configuration"),
+        "{text}"
+    );
+}
+
+/// dhcpd appends to dhcpd6.leases: the server reads only the new bytes
+/// and its answer changes; a half-written IA waits.
+#[test]
+fn appended_ias_are_read_incrementally() {
+    let dir = TempDir::new("v6-append");
+    let root = testdata("golden/v6-tricky");
+    let leases = dir.path("dhcpd6.leases");
+    std::fs::copy(root.join("dhcpd6.leases"), &leases).unwrap();
+    let cfg = v6_config(&dir, &root.join("dhcpd6.conf"), &leases, "");
+    let srv = Server::start(&cfg, &["--now", NOW]);
+    let before = srv.get("/subnets/2001:db8:30::/64?summary", &[]).json();
+    assert_eq!(before["ips"]["active"], 2);
+    let block = "ia-na \"z9\\000\\000\\000\\001\" {\n  cltt 4 2026/11/26 11:50:00;\n  iaaddr 2001:db8:30::1fe {\n    binding state active;\n    preferred-life 3600;\n    max-life 7200;\n    ends never;\n  }\n}\n";
+    let (first, rest) = block.split_at(60);
+    let append = |text: &str| {
+        use std::io::Write;
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&leases)
+            .unwrap();
+        f.write_all(text.as_bytes()).unwrap();
+    };
+    append(first);
+    let half = srv.get("/subnets/2001:db8:30::/64?summary", &[]).json();
+    assert_eq!(half["ips"]["active"], 2, "an unfinished IA is pending");
+    append(rest);
+    let after = srv.get("/subnets/2001:db8:30::/64?summary", &[]).json();
+    assert_eq!(after["ips"]["active"], 3);
+    let status = srv.get("/status", &[]).json();
+    let l6 = status["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["role"] == "leases6")
+        .unwrap()
+        .clone();
+    assert_eq!(l6["last_read"], "appended", "{l6}");
+    assert_eq!(l6["incomplete_tail_bytes"], 0);
+}
