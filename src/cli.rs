@@ -331,7 +331,7 @@ pub fn alarm(config: &Config, args: &Args) -> (String, Status) {
         Ok(s) => s,
         Err(e) => return (output::unknown(format, &e), Status::Unknown),
     };
-    let pools = crate::alarm::evaluate(site.conf4(), &report, &settings);
+    let pools = crate::alarm::evaluate(site.conf4(), site.conf6(), &report, &settings);
     let errors = site.diagnostics().count(Severity::Error);
     let mut problems = Vec::new();
     if errors > 0 {

@@ -889,6 +889,11 @@ impl Site {
         self.v4.as_ref().map_or(&self.empty_conf, |(c, _)| &c.conf)
     }
 
+    /// The v6 configuration, when configured.
+    pub fn conf6(&self) -> Option<&Conf> {
+        self.v6.as_ref().map(|(c, _)| &c.conf)
+    }
+
     /// Every diagnostic of reading the files (not of placing hosts).
     pub fn diagnostics(&self) -> Diagnostics {
         let mut d = Diagnostics::new();

@@ -7,7 +7,6 @@
 //! Labels are `subnet` and, where it applies, `shared_network`; there are
 //! no per-lease or per-MAC labels.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::Arc;
 
@@ -54,24 +53,35 @@ fn state_value(c: &Counts, state: &str) -> u128 {
 /// The part of the exposition that depends only on the generation.
 pub fn render_generation(g: &Generation) -> String {
     let mut out = String::with_capacity(256 + g.report.subnets.len() * 1024);
-    let subnets: Vec<(String, &Counts)> = g
+    let label = |cidr: &str, shared: Option<&String>| {
+        let mut labels = format!("subnet=\"{}\"", escape_label(cidr));
+        if let Some(n) = shared {
+            let _ = write!(labels, ",shared_network=\"{}\"", escape_label(n));
+        }
+        labels
+    };
+    let subnets6 = g.conf6.as_ref().map_or(&[][..], |c| &c.conf.subnets6[..]);
+    // The NA addresses of subnet6s go in the same families as v4 subnets.
+    let mut subnets: Vec<(String, &Counts)> = g
         .report
         .subnets
         .iter()
         .map(|sr| {
-            let mut labels = format!("subnet=\"{}\"", escape_label(&sr.cidr));
-            if let Some(n) = g
+            let shared = g
                 .conf
                 .conf
                 .subnets
                 .get(sr.subnet)
-                .and_then(|s| s.shared_network.as_ref())
-            {
-                let _ = write!(labels, ",shared_network=\"{}\"", escape_label(n));
-            }
-            (labels, &sr.ips)
+                .and_then(|s| s.shared_network.as_ref());
+            (label(&sr.cidr, shared), &sr.ips)
         })
         .collect();
+    for sr in &g.report.v6.subnets {
+        let shared = subnets6
+            .get(sr.subnet)
+            .and_then(|s| s.shared_network.as_ref());
+        subnets.push((label(&sr.cidr, shared), &sr.ips));
+    }
 
     family(
         &mut out,
@@ -120,38 +130,99 @@ pub fn render_generation(g: &Generation) -> String {
         );
     }
 
-    // Per shared network, in order of first appearance.
-    let mut shared: BTreeMap<usize, (String, Counts)> = BTreeMap::new();
-    let mut order: Vec<String> = Vec::new();
-    for sr in &g.report.subnets {
-        let Some(name) = g
+    // DHCPv6 temporary (IA_TA) and delegated-prefix (IA_PD) pools.
+    for (what, pick, total_help, leases_help) in [
+        (
+            "temporary",
+            (|sr: &crate::report::v6::Subnet6Report| sr.temporary.as_ref())
+                as fn(&crate::report::v6::Subnet6Report) -> Option<&Counts>,
+            "Temporary addresses (IA_TA) in the subnet6's temporary ranges.",
+            "Temporary-address leases by the state they count as now.",
+        ),
+        (
+            "prefix",
+            |sr| sr.prefixes.as_ref(),
+            "Prefixes the subnet6's prefix6 pools can delegate (IA_PD).",
+            "Delegated prefixes by the state they count as now.",
+        ),
+    ] {
+        let pools: Vec<(String, &Counts)> = g
+            .report
+            .v6
+            .subnets
+            .iter()
+            .filter_map(|sr| {
+                let shared = subnets6
+                    .get(sr.subnet)
+                    .and_then(|s| s.shared_network.as_ref());
+                pick(sr).map(|c| (label(&sr.cidr, shared), c))
+            })
+            .collect();
+        if pools.is_empty() {
+            continue;
+        }
+        let total_name = if what == "prefix" {
+            "dhcpstats_subnet_prefixes".to_string()
+        } else {
+            format!("dhcpstats_subnet_{what}_addresses")
+        };
+        family(&mut out, &total_name, "gauge", total_help);
+        for (l, c) in &pools {
+            let _ = writeln!(out, "{total_name}{{{l}}} {}", c.total);
+        }
+        let leases_name = format!("dhcpstats_subnet_{what}_leases");
+        family(&mut out, &leases_name, "gauge", leases_help);
+        for (l, c) in &pools {
+            for st in LEASE_STATES {
+                if what == "prefix" && matches!(st, "backup" | "reset") {
+                    continue;
+                }
+                let _ = writeln!(
+                    out,
+                    "{leases_name}{{{l},state=\"{st}\"}} {}",
+                    state_value(c, st)
+                );
+            }
+        }
+    }
+
+    // Per shared network, in order of first appearance; dhcpd -6's are
+    // other networks than dhcpd -4's of the same name (family="v6").
+    let mut shared: Vec<(String, &'static str, Counts)> = Vec::new();
+    let v4_members = g.report.subnets.iter().filter_map(|sr| {
+        let name = g
             .conf
             .conf
             .subnets
-            .get(sr.subnet)
-            .and_then(|s| s.shared_network.clone())
-        else {
-            continue;
-        };
-        let i = match order.iter().position(|n| *n == name) {
+            .get(sr.subnet)?
+            .shared_network
+            .as_ref()?;
+        Some((name, "", &sr.ips))
+    });
+    let v6_members = g.report.v6.subnets.iter().filter_map(|sr| {
+        let name = subnets6.get(sr.subnet)?.shared_network.as_ref()?;
+        Some((name, ",family=\"v6\"", &sr.ips))
+    });
+    for (name, fam, ips) in v4_members.chain(v6_members) {
+        let i = match shared.iter().position(|(n, f, _)| n == name && *f == fam) {
             Some(i) => i,
             None => {
-                order.push(name.clone());
-                order.len() - 1
+                shared.push((name.clone(), fam, Counts::default()));
+                shared.len() - 1
             }
         };
-        let e = shared.entry(i).or_insert_with(|| (name, Counts::default()));
-        let c = &mut e.1;
-        c.total += sr.ips.total;
-        c.active += sr.ips.active;
-        c.free += sr.ips.free;
-        c.backup += sr.ips.backup;
-        c.expired += sr.ips.expired;
-        c.released += sr.ips.released;
-        c.abandoned += sr.ips.abandoned;
-        c.reset += sr.ips.reset;
-        c.unused += sr.ips.unused;
-        c.statics += sr.ips.statics;
+        if let Some((_, _, c)) = shared.get_mut(i) {
+            c.total += ips.total;
+            c.active += ips.active;
+            c.free += ips.free;
+            c.backup += ips.backup;
+            c.expired += ips.expired;
+            c.released += ips.released;
+            c.abandoned += ips.abandoned;
+            c.reset += ips.reset;
+            c.unused += ips.unused;
+            c.statics += ips.statics;
+        }
     }
     family(
         &mut out,
@@ -159,10 +230,10 @@ pub fn render_generation(g: &Generation) -> String {
         "gauge",
         "Addresses in the ranges of the shared network's subnets.",
     );
-    for (name, c) in shared.values() {
+    for (name, fam, c) in &shared {
         let _ = writeln!(
             out,
-            "dhcpstats_shared_network_addresses{{shared_network=\"{}\"}} {}",
+            "dhcpstats_shared_network_addresses{{shared_network=\"{}\"{fam}}} {}",
             escape_label(name),
             c.total
         );
@@ -173,11 +244,11 @@ pub fn render_generation(g: &Generation) -> String {
         "gauge",
         "Leases in the shared network's ranges by the state they count as now.",
     );
-    for (name, c) in shared.values() {
+    for (name, fam, c) in &shared {
         for st in LEASE_STATES {
             let _ = writeln!(
                 out,
-                "dhcpstats_shared_network_leases{{shared_network=\"{}\",state=\"{st}\"}} {}",
+                "dhcpstats_shared_network_leases{{shared_network=\"{}\"{fam},state=\"{st}\"}} {}",
                 escape_label(name),
                 state_value(c, st)
             );

@@ -169,12 +169,40 @@ impl State {
     }
 }
 
+/// What a pool counts: addresses (v4, or DHCPv6 IA_NA), DHCPv6
+/// temporary addresses (IA_TA) or delegated prefixes (IA_PD). The three
+/// kinds of a subnet6 alarm separately (SPEC §4.3).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum PoolKind {
+    #[default]
+    Addresses,
+    Temporary,
+    Prefixes,
+}
+
+impl PoolKind {
+    /// Appended to the pool's name: `2001:db8::/64 prefixes`.
+    pub fn suffix(self) -> &'static str {
+        match self {
+            PoolKind::Addresses => "",
+            PoolKind::Temporary => " temporary",
+            PoolKind::Prefixes => " prefixes",
+        }
+    }
+}
+
 /// One evaluated pool.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Pool {
-    /// The shared network's name, or the subnet's CIDR.
+    /// The shared network's name, or the subnet's CIDR; a DHCPv6 shared
+    /// network's is followed by ` (v6)` (it is another network than a
+    /// DHCPv4 one of the same name), a temporary or prefix pool's by its
+    /// kind ([`PoolKind::suffix`]).
     pub name: String,
     pub level: Level,
+    pub kind: PoolKind,
+    /// The shared network's name as declared (overrides are keyed by it).
+    pub shared_network: Option<String>,
     /// The CIDRs of its subnets, in declaration order.
     pub subnets: Vec<String>,
     pub total: u128,
@@ -233,11 +261,25 @@ pub struct SubnetNumbers {
     pub total: u128,
     pub active: u128,
     pub abandoned: u128,
+    pub kind: PoolKind,
 }
 
-/// Evaluates every pool of `report` (built from `conf`).
-pub fn evaluate(conf: &Conf, report: &Report, settings: &Settings) -> Vec<Pool> {
-    let subnets: Vec<SubnetNumbers> = report
+impl SubnetNumbers {
+    /// A DHCPv6 subnet (its CIDR is an IPv6 prefix).
+    pub fn is_v6(&self) -> bool {
+        self.cidr.contains(':')
+    }
+}
+
+/// Evaluates every pool of `report` (built from `conf`, and from `conf6`
+/// for its DHCPv6 subnets).
+pub fn evaluate(
+    conf: &Conf,
+    conf6: Option<&Conf>,
+    report: &Report,
+    settings: &Settings,
+) -> Vec<Pool> {
+    let mut subnets: Vec<SubnetNumbers> = report
         .subnets
         .iter()
         .map(|sr| SubnetNumbers {
@@ -249,8 +291,30 @@ pub fn evaluate(conf: &Conf, report: &Report, settings: &Settings) -> Vec<Pool> 
             total: sr.ips.total,
             active: sr.ips.active,
             abandoned: sr.ips.abandoned,
+            kind: PoolKind::Addresses,
         })
         .collect();
+    for sr in &report.v6.subnets {
+        let shared_network = conf6
+            .and_then(|c| c.subnets6.get(sr.subnet))
+            .and_then(|s| s.shared_network.clone());
+        for (kind, counts) in [
+            (PoolKind::Addresses, Some(&sr.ips)),
+            (PoolKind::Temporary, sr.temporary.as_ref()),
+            (PoolKind::Prefixes, sr.prefixes.as_ref()),
+        ] {
+            if let Some(c) = counts {
+                subnets.push(SubnetNumbers {
+                    cidr: sr.cidr.clone(),
+                    shared_network: shared_network.clone(),
+                    total: c.total,
+                    active: c.active,
+                    abandoned: c.abandoned,
+                    kind,
+                });
+            }
+        }
+    }
     evaluate_subnets(&subnets, settings)
 }
 
@@ -259,14 +323,22 @@ pub fn evaluate_subnets(subnets: &[SubnetNumbers], settings: &Settings) -> Vec<P
     let mut pools: Vec<Pool> = Vec::new();
     let mut by_name: BTreeMap<String, usize> = BTreeMap::new();
     for sr in subnets {
-        let (name, level) = match (&sr.shared_network, settings.level) {
+        let (base, level) = match (&sr.shared_network, settings.level) {
+            (Some(n), Level::SharedNetwork) if sr.is_v6() => {
+                (format!("{n} (v6)"), Level::SharedNetwork)
+            }
             (Some(n), Level::SharedNetwork) => (n.clone(), Level::SharedNetwork),
             _ => (sr.cidr.clone(), Level::Subnet),
         };
+        let name = format!("{base}{}", sr.kind.suffix());
         let i = *by_name.entry(name.clone()).or_insert_with(|| {
             pools.push(Pool {
                 name: name.clone(),
                 level,
+                kind: sr.kind,
+                shared_network: (level == Level::SharedNetwork)
+                    .then(|| sr.shared_network.clone())
+                    .flatten(),
                 subnets: Vec::new(),
                 total: 0,
                 used: 0,
@@ -283,16 +355,14 @@ pub fn evaluate_subnets(subnets: &[SubnetNumbers], settings: &Settings) -> Vec<P
         }
     }
     for p in &mut pools {
+        // Overrides are keyed by the subnet's CIDR or the shared
+        // network's name as declared (not the pool's display name).
         let single = (p.subnets.len() == 1).then(|| p.subnets.first()).flatten();
-        let cidr = if p.level == Level::Subnet {
-            Some(p.name.as_str())
-        } else {
-            single.map(String::as_str)
-        };
-        let name = (p.level == Level::SharedNetwork).then_some(p.name.as_str());
+        let cidr = single.map(String::as_str);
+        let name = p.shared_network.as_deref();
         p.thresholds = settings.thresholds(name, cidr);
         let mut keys: Vec<&str> = p.subnets.iter().map(String::as_str).collect();
-        keys.push(&p.name);
+        keys.extend(name);
         p.ignored = settings.ignored(&keys);
         p.state = if p.ignored || p.below_min_size() {
             State::Ok
@@ -320,7 +390,7 @@ mod tests {
         let c = parse_bytes("t.conf", conf.as_bytes(), &mut d);
         let (db, _) = parse_all("t.leases", leases.as_bytes(), Detail::Summary, &mut d);
         let r = crate::report::build(&c, &db, 0, Detail::Summary);
-        evaluate(&c, &r, settings)
+        evaluate(&c, None, &r, settings)
     }
 
     fn active(from: u32, n: u32, prefix: &str) -> String {

@@ -177,8 +177,13 @@ pub fn checkmk(o: &Outcome<'_>) -> String {
         if !o.problems.is_empty() {
             status = status.max(Status::Warning);
         }
+        let noun = if p.kind == super::PoolKind::Prefixes {
+            "prefixes"
+        } else {
+            "addresses"
+        };
         let mut text = format!(
-            "{} of {} addresses used ({}%), {} available",
+            "{} of {} {noun} used ({}%), {} available",
             p.used,
             p.total,
             percent_text(p),
@@ -213,38 +218,69 @@ pub fn checkmk(o: &Outcome<'_>) -> String {
     out
 }
 
+/// One pool in the JSON output. A struct, not `json!`: `serde_json`'s
+/// `Value` holds no integer above u64, and a DHCPv6 pool's total can be
+/// 2^80 (the writer prints u128 exactly).
+#[derive(serde::Serialize)]
+struct PoolJson<'a> {
+    name: &'a str,
+    level: &'static str,
+    kind: &'static str,
+    subnets: &'a [String],
+    total: u128,
+    used: u128,
+    available: u128,
+    percent: f64,
+    warning_at: u128,
+    critical_at: u128,
+    ignored: bool,
+    below_min_size: bool,
+    state: &'static str,
+}
+
+#[derive(serde::Serialize)]
+struct OutcomeJson<'a> {
+    status: &'static str,
+    exit_code: i32,
+    problems: &'a [String],
+    pools: Vec<PoolJson<'a>>,
+}
+
 /// The evaluated pools for scripts.
 pub fn json(o: &Outcome<'_>) -> String {
-    let pools: Vec<serde_json::Value> = o
+    let pools = o
         .pools
         .iter()
-        .map(|p| {
-            serde_json::json!({
-                "name": p.name,
-                "level": match p.level {
-                    super::Level::SharedNetwork => "shared_network",
-                    super::Level::Subnet => "subnet",
-                },
-                "subnets": p.subnets,
-                "total": p.total,
-                "used": p.used,
-                "available": p.available(),
-                "percent": (p.percent() * 10.0).round() / 10.0,
-                "warning_at": p.warning_at(),
-                "critical_at": p.critical_at(),
-                "ignored": p.ignored,
-                "below_min_size": p.below_min_size(),
-                "state": p.state.as_str(),
-            })
+        .map(|p| PoolJson {
+            name: &p.name,
+            level: match p.level {
+                super::Level::SharedNetwork => "shared_network",
+                super::Level::Subnet => "subnet",
+            },
+            kind: match p.kind {
+                super::PoolKind::Addresses => "addresses",
+                super::PoolKind::Temporary => "temporary",
+                super::PoolKind::Prefixes => "prefixes",
+            },
+            subnets: &p.subnets,
+            total: p.total,
+            used: p.used,
+            available: p.available(),
+            percent: (p.percent() * 10.0).round() / 10.0,
+            warning_at: p.warning_at(),
+            critical_at: p.critical_at(),
+            ignored: p.ignored,
+            below_min_size: p.below_min_size(),
+            state: p.state.as_str(),
         })
         .collect();
     let status = o.status();
-    let v = serde_json::json!({
-        "status": status.word(),
-        "exit_code": status.code(),
-        "problems": o.problems,
-        "pools": pools,
-    });
+    let v = OutcomeJson {
+        status: status.word(),
+        exit_code: status.code(),
+        problems: o.problems,
+        pools,
+    };
     let mut s = serde_json::to_string_pretty(&v).unwrap_or_default();
     s.push('\n');
     s

@@ -12,7 +12,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use serde::de::{Deserializer, MapAccess, Visitor};
 
-use super::SubnetNumbers;
+use super::{PoolKind, SubnetNumbers};
 
 /// How long to wait for the server at each step.
 pub const TIMEOUT: Duration = Duration::from_secs(10);
@@ -159,6 +159,9 @@ struct Ips {
 struct Summary {
     ips: Ips,
     shared_network: Option<String>,
+    /// DHCPv6 temporary and prefix pools, when the subnet6 has them.
+    temporary: Option<Ips>,
+    prefixes: Option<Ips>,
 }
 
 /// `/subnets?summary` in the order the server wrote it (declaration order;
@@ -176,13 +179,22 @@ impl<'de> Deserialize<'de> for InOrder {
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<InOrder, A::Error> {
                 let mut out = Vec::new();
                 while let Some((cidr, s)) = map.next_entry::<String, Summary>()? {
-                    out.push(SubnetNumbers {
-                        cidr,
-                        shared_network: s.shared_network,
-                        total: s.ips.total,
-                        active: s.ips.active,
-                        abandoned: s.ips.abandoned,
-                    });
+                    for (kind, ips) in [
+                        (PoolKind::Addresses, Some(s.ips)),
+                        (PoolKind::Temporary, s.temporary),
+                        (PoolKind::Prefixes, s.prefixes),
+                    ] {
+                        if let Some(ips) = ips {
+                            out.push(SubnetNumbers {
+                                cidr: cidr.clone(),
+                                shared_network: s.shared_network.clone(),
+                                total: ips.total,
+                                active: ips.active,
+                                abandoned: ips.abandoned,
+                                kind,
+                            });
+                        }
+                    }
                 }
                 Ok(InOrder(out))
             }

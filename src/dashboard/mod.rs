@@ -73,9 +73,15 @@ struct Pools {
 impl Pools {
     fn of(cx: &Context<'_>) -> Pools {
         let g = cx.generation;
-        let pools = alarm::evaluate(&g.conf.conf, &g.report, cx.alarms);
+        let conf6 = g.conf6.as_ref().map(|c| &c.conf);
+        let pools = alarm::evaluate(&g.conf.conf, conf6, &g.report, cx.alarms);
         let mut by_subnet = HashMap::new();
         for (i, p) in pools.iter().enumerate() {
+            // A subnet's row shows its addresses' pool; a subnet6's
+            // temporary and prefix pools have rows of their own.
+            if p.kind != alarm::PoolKind::Addresses {
+                continue;
+            }
             for cidr in &p.subnets {
                 by_subnet.insert(cidr.clone(), i);
             }

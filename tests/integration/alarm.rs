@@ -205,7 +205,7 @@ fn json_has_every_pool_with_its_numbers() {
     assert_eq!(
         v["pools"][0],
         serde_json::json!({
-            "name": "campus", "level": "shared_network",
+            "name": "campus", "level": "shared_network", "kind": "addresses",
             "subnets": ["10.0.0.0/24", "10.1.0.0/24"],
             "total": 20, "used": 17, "available": 3, "percent": 85.0,
             "warning_at": 16, "critical_at": 18,

@@ -18,7 +18,7 @@ mod grammar_leases;
 mod incremental;
 mod live;
 mod malformed;
-mod metrics;
+pub mod metrics;
 mod peer;
 pub mod server;
 mod v6;

@@ -64,7 +64,7 @@ fn value(s: &[Sample], name: &str, labels: &[(&str, &str)]) -> Option<f64> {
         .map(|(_, _, v)| *v)
 }
 
-fn promtool_check(text: &str) {
+pub fn promtool_check(text: &str) {
     let mut child = Command::new("promtool")
         .args(["check", "metrics"])
         .stdin(Stdio::piped())

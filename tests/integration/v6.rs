@@ -326,3 +326,116 @@ fn appended_ias_are_read_incrementally() {
     assert_eq!(l6["last_read"], "appended", "{l6}");
     assert_eq!(l6["incomplete_tail_bytes"], 0);
 }
+
+/// `/metrics` with both families (SPEC §4.2): NA in the v4 families,
+/// temporary and prefix pools in their own, v6 shared networks apart
+/// from v4 ones of the same name; promtool accepts it.
+#[test]
+fn metrics_of_both_families() {
+    let dir = TempDir::new("v6-metrics");
+    let v4 = dir.write(
+        "dhcpd.conf",
+        "shared-network campus { subnet 10.0.0.0 netmask 255.255.255.0 { range 10.0.0.1 10.0.0.10; } }\n",
+    );
+    let v4_leases = dir.write("dhcpd.leases", "");
+    let v6 = testdata("golden/v6-tricky");
+    let cfg = dir.write(
+        "dhcpstats.yml",
+        format!(
+            "dhcpstats:\n  listen: 127.0.0.1:0\n  subnet_file: {:?}\n  leases_file: {:?}\n  subnet6_file: {:?}\n  leases6_file: {:?}\n",
+            v4.display().to_string(),
+            v4_leases.display().to_string(),
+            v6.join("dhcpd6.conf").display().to_string(),
+            v6.join("dhcpd6.leases").display().to_string(),
+        ),
+    );
+    let srv = Server::start(&cfg, &["--now", NOW]);
+    let text = srv.get("/metrics", &[]).text();
+    crate::metrics::promtool_check(&text);
+    for line in [
+        "dhcpstats_subnet_addresses{subnet=\"10.0.0.0/24\",shared_network=\"campus\"} 10",
+        "dhcpstats_subnet_addresses{subnet=\"2001:db8:10::/64\",shared_network=\"campus\"} 18446744073709551616",
+        "dhcpstats_subnet_leases{subnet=\"2001:db8:30::/64\",state=\"active\"} 2",
+        "dhcpstats_subnet_temporary_addresses{subnet=\"2001:db8:20::/48\",shared_network=\"campus\"} 18446744073709551616",
+        "dhcpstats_subnet_temporary_leases{subnet=\"2001:db8:20::/48\",shared_network=\"campus\",state=\"active\"} 1",
+        "dhcpstats_subnet_prefixes{subnet=\"2001:db8:30::/64\"} 65281",
+        "dhcpstats_subnet_prefix_leases{subnet=\"2001:db8:30::/64\",state=\"active\"} 1",
+        "dhcpstats_shared_network_addresses{shared_network=\"campus\"} 10",
+        "dhcpstats_shared_network_addresses{shared_network=\"campus\",family=\"v6\"} 1208944266358702884257792",
+    ] {
+        assert!(text.lines().any(|l| l == line), "missing {line}\n{text}");
+    }
+    assert!(
+        !text.contains(
+            "dhcpstats_subnet_prefix_leases{subnet=\"2001:db8:30::/64\",state=\"backup\"}"
+        )
+    );
+    assert!(text.contains("dhcpstats_leases_file_size_bytes{family=\"v6\"} "));
+}
+
+/// v6 pools alarm like v4 ones, NA, TA and PD apart (SPEC §4.3), and
+/// `alarm --url` (which reads `/subnets?summary` with its 2^80 totals)
+/// says exactly what the local read says.
+#[test]
+fn v6_pools_alarm_separately_locally_and_by_url() {
+    let dir = TempDir::new("v6-alarm");
+    let root = testdata("golden/v6-tricky");
+    let cfg = v6_config(
+        &dir,
+        &root.join("dhcpd6.conf"),
+        &root.join("dhcpd6.leases"),
+        "  alarms:\n    warning: 1\n    critical: 50\n",
+    );
+    let o = run(&[
+        "alarm",
+        "--config",
+        cfg.to_str().unwrap(),
+        "--now",
+        NOW,
+        "--format",
+        "json",
+    ]);
+    let text = stdout(&o);
+    // Exact integers in the text (a Value would turn them into floats).
+    assert!(
+        text.contains("\"total\": 1208944266358702884257792,"),
+        "{text}"
+    );
+    assert!(text.contains("\"total\": 18446744073709551616,"), "{text}");
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let pools: Vec<(String, String, String)> = v["pools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["name"].as_str().unwrap().to_string(),
+                p["kind"].as_str().unwrap().to_string(),
+                p["state"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let expect = |n: &str, k: &str, s: &str| (n.to_string(), k.to_string(), s.to_string());
+    assert_eq!(
+        pools,
+        [
+            expect("campus (v6)", "addresses", "ok"),
+            expect("campus (v6) temporary", "temporary", "ok"),
+            // 3 of 256 used (2 active + 1 abandoned): over 1 %.
+            expect("2001:db8:30::/64", "addresses", "warning"),
+            expect("2001:db8:30::/64 prefixes", "prefixes", "ok"),
+        ]
+    );
+    let nagios = |extra: &[&str]| {
+        let mut args = vec!["alarm", "--config", cfg.to_str().unwrap(), "--now", NOW];
+        args.extend_from_slice(extra);
+        stdout(&run(&args))
+    };
+    let local = nagios(&[]);
+    assert!(local.contains("'2001:db8:30::/64 prefixes'=1;"), "{local}");
+    assert!(!local.contains("e+"), "no scientific notation: {local}");
+    let srv = Server::start(&cfg, &["--now", NOW]);
+    let url = format!("http://{}/", srv.addr);
+    let remote = nagios(&["--url", &url]);
+    assert_eq!(remote, local);
+}
