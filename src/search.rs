@@ -14,7 +14,10 @@ use serde::Serialize;
 use serde::ser::{SerializeMap, SerializeSeq, Serializer};
 
 use crate::dhcp::lease_fields::{Field, Fields};
+use crate::dhcp::leases6::Key6;
+use crate::report::json::v6::{Lease6Json, Static6Json};
 use crate::report::json::{LeaseObject, Sources};
+use crate::report::v6::{Static6Entry, Subnet6Index, classify6};
 use crate::report::{Counted, StaticEntry, SubnetIndex, classify};
 
 /// Hits returned at most; more set [`Hits::truncated`].
@@ -132,13 +135,33 @@ pub enum Hit<'a> {
         subnet: usize,
         entry: &'a StaticEntry,
     },
+    /// A DHCPv6 lease (address or delegated prefix).
+    Lease6 {
+        key: Key6,
+        /// Index into `Report::v6.subnets`.
+        subnet: Option<usize>,
+        counted: Counted,
+    },
+    Static6 {
+        subnet: usize,
+        entry: &'a Static6Entry,
+    },
 }
 
 impl Hit<'_> {
-    fn sort_key(&self) -> (u32, u8) {
+    /// IPv4 before IPv6, by address; a reservation before its lease.
+    fn sort_key(&self) -> (u8, u128, u8) {
         match self {
-            Hit::Static { entry, .. } => (u32::from(entry.ip_address), 0),
-            Hit::Lease { addr, .. } => (*addr, 1),
+            Hit::Static { entry, .. } => (4, u128::from(u32::from(entry.ip_address)), 0),
+            Hit::Lease { addr, .. } => (4, u128::from(*addr), 1),
+            Hit::Static6 { entry, .. } => {
+                let a = entry
+                    .ip_address
+                    .or(entry.prefix.map(|(p, _)| p))
+                    .map_or(0, u128::from);
+                (6, a, 0)
+            }
+            Hit::Lease6 { key, .. } => (6, key.addr, 1),
         }
     }
 }
@@ -181,6 +204,7 @@ pub fn search<'a>(src: Sources<'a>, query: Query) -> Hits<'a> {
             });
         }
     }
+    search6(src, &query, &mut hits);
     hits.sort_unstable_by_key(Hit::sort_key);
     let truncated = hits.len() > MAX_HITS;
     hits.truncate(MAX_HITS);
@@ -188,6 +212,56 @@ pub fn search<'a>(src: Sources<'a>, query: Query) -> Hits<'a> {
         query,
         hits,
         truncated,
+    }
+}
+
+/// The DHCPv6 leases and reservations: address or prefix, client id
+/// (the IA's DUID as written, or a host's host-identifier), MAC, names.
+fn search6<'a>(src: Sources<'a>, q: &Query, hits: &mut Vec<Hit<'a>>) {
+    let Some(v6) = src.v6 else { return };
+    for (i, sr) in src.report.v6.subnets.iter().enumerate() {
+        for entry in &sr.statics {
+            let texts = [
+                Some(entry.name.clone()),
+                entry.host_name.clone(),
+                entry.ip_address.map(|a| a.to_string()),
+                entry.prefix.map(|(p, l)| format!("{p}/{l}")),
+            ];
+            let found = texts.iter().flatten().any(|t| q.in_text(t.as_bytes()))
+                || entry
+                    .mac_address
+                    .as_deref()
+                    .is_some_and(|m| q.in_mac(m.as_bytes()))
+                || entry
+                    .client_id
+                    .as_deref()
+                    .is_some_and(|c| q.in_mac(c.as_bytes()));
+            if found {
+                hits.push(Hit::Static6 { subnet: i, entry });
+            }
+        }
+    }
+    let mut where_is: std::collections::HashMap<Key6, usize> = std::collections::HashMap::new();
+    for (i, sr) in src.report.v6.subnets.iter().enumerate() {
+        for k in &sr.leases {
+            where_is.insert(*k, i);
+        }
+    }
+    let index = Subnet6Index::new(&v6.conf.subnets6);
+    for (key, lease) in &v6.db.leases {
+        let found = q.in_text(key.text().as_bytes()) || q.in_mac(v6.db.ia_id(lease).as_bytes());
+        if found {
+            let subnet = where_is.get(key).copied().or_else(|| {
+                // Summary reports list no leases: find the subnet6 again.
+                let c = index.lookup(key.addr)?;
+                src.report.v6.subnets.iter().position(|sr| sr.subnet == c)
+            });
+            hits.push(Hit::Lease6 {
+                key: *key,
+                subnet,
+                counted: classify6(lease, src.report.now),
+            });
+        }
     }
 }
 
@@ -285,6 +359,30 @@ impl Serialize for HitJson<'_, '_> {
                     map.serialize_entry("subnet", cidr)?;
                 }
                 map.serialize_entry("static", &crate::report::json::StaticJson(entry))?;
+            }
+            Hit::Lease6 {
+                key,
+                subnet,
+                counted,
+            } => {
+                let cidr6 = |i: usize| self.src.report.v6.subnets.get(i).map(|sr| sr.cidr.as_str());
+                map.serialize_entry("type", "lease")?;
+                map.serialize_entry("address", &key.text())?;
+                if let Some(cidr) = subnet.and_then(cidr6) {
+                    map.serialize_entry("subnet", cidr)?;
+                }
+                map.serialize_entry("state", counted_name(*counted))?;
+                if let Some(v6) = self.src.v6 {
+                    map.serialize_entry("lease", &Lease6Json { db: v6.db, key })?;
+                }
+            }
+            Hit::Static6 { subnet, entry } => {
+                map.serialize_entry("type", "static")?;
+                map.serialize_entry("name", &entry.name)?;
+                if let Some(sr) = self.src.report.v6.subnets.get(*subnet) {
+                    map.serialize_entry("subnet", &sr.cidr)?;
+                }
+                map.serialize_entry("static", &Static6Json(entry))?;
             }
         }
         map.end()

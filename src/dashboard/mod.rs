@@ -20,7 +20,8 @@ use crate::cache::{Generation, ReadState};
 use crate::clock::format_rfc3339;
 use crate::diag::Severity;
 use crate::report::json::lease_text_pairs;
-use crate::report::{Counts, SubnetReport, classify};
+use crate::report::v6::{Subnet6Report, classify6};
+use crate::report::{Counts, SubnetRef, SubnetReport, classify};
 use crate::search::{Hit, Hits, counted_name};
 use html::Page;
 
@@ -91,6 +92,21 @@ impl Pools {
 
     fn of_subnet(&self, cidr: &str) -> Option<&Pool> {
         self.by_subnet.get(cidr).and_then(|&i| self.pools.get(i))
+    }
+}
+
+/// The counts a pool of `kind` has in the subnet `cidr` (v4 or v6).
+fn pool_counts<'a>(g: &'a Generation, cidr: &str, kind: alarm::PoolKind) -> Option<&'a Counts> {
+    match g.report.locate(cidr)? {
+        SubnetRef::V4(i) => g.report.subnets.get(i).map(|sr| &sr.ips),
+        SubnetRef::V6(i) => {
+            let sr = g.report.v6.subnets.get(i)?;
+            match kind {
+                alarm::PoolKind::Addresses => Some(&sr.ips),
+                alarm::PoolKind::Temporary => sr.temporary.as_ref(),
+                alarm::PoolKind::Prefixes => sr.prefixes.as_ref(),
+            }
+        }
     }
 }
 
@@ -213,22 +229,20 @@ fn header(p: &mut Page, cx: &Context<'_>, query: &str) {
         d.count(Severity::Note),
     );
     p.raw("<p class=\"meta\">Diagnostics: ");
-    if e > 0 {
-        p.raw("<span class=\"state critical\">")
-            .num(e)
-            .raw(" errors</span>, ");
-    } else {
-        p.raw("0 errors, ");
+    let plural = |n: u64, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    for (count, word, class) in [(e, "error", "critical"), (w, "warning", "warning")] {
+        if count > 0 {
+            p.raw("<span class=\"state ")
+                .raw(class)
+                .raw("\">")
+                .text(&plural(count, word))
+                .raw("</span>, ");
+        } else {
+            p.text(&plural(0, word)).raw(", ");
+        }
     }
-    if w > 0 {
-        p.raw("<span class=\"state warning\">")
-            .num(w)
-            .raw(" warnings</span>, ");
-    } else {
-        p.raw("0 warnings, ");
-    }
-    p.num(n)
-        .raw(" notes (<a href=\"/status\">/status</a> lists them; <code>dhcpstats check</code> explains)")
+    p.text(&plural(n, "note"))
+        .raw(" (<a href=\"/status\">/status</a> lists them; <code>dhcpstats check</code> explains)")
         .raw("</p>");
     p.raw("<form class=\"search\" method=\"get\" action=\"/dashboard\" role=\"search\">");
     p.raw("<input type=\"search\" name=\"q\" placeholder=\"IP, MAC, client id or host name\" aria-label=\"search\" value=\"")
@@ -337,13 +351,14 @@ pub fn overview(cx: &Context<'_>, order: Order) -> Vec<u8> {
     let mut networks: Vec<(&Pool, Counts)> = pools
         .pools
         .iter()
-        .filter(|pool| pool.level == alarm::Level::SharedNetwork)
+        .filter(|pool| {
+            pool.level == alarm::Level::SharedNetwork && pool.kind == alarm::PoolKind::Addresses
+        })
         .map(|pool| {
             let counts = sum_counts(
                 pool.subnets
                     .iter()
-                    .filter_map(|c| g.report.find(c))
-                    .map(|sr| &sr.ips),
+                    .filter_map(|c| pool_counts(g, c, pool.kind)),
             );
             (pool, counts)
         })
@@ -374,26 +389,41 @@ pub fn overview(cx: &Context<'_>, order: Order) -> Vec<u8> {
         p.raw("</table></div>\n");
     }
 
-    let mut subnets: Vec<&SubnetReport> = g.report.subnets.iter().collect();
+    // (cidr, shared network, NA or v4 counts), v4 first.
+    let conf6 = g.conf6.as_ref().map(|c| &c.conf);
+    let mut subnets: Vec<(&str, Option<&str>, &Counts)> = g
+        .report
+        .subnets
+        .iter()
+        .map(|sr| {
+            let shared = g
+                .conf
+                .conf
+                .subnets
+                .get(sr.subnet)
+                .and_then(|s| s.shared_network.as_deref());
+            (sr.cidr.as_str(), shared, &sr.ips)
+        })
+        .chain(g.report.v6.subnets.iter().map(|sr| {
+            let shared = conf6
+                .and_then(|c| c.subnets6.get(sr.subnet))
+                .and_then(|s| s.shared_network.as_deref());
+            (sr.cidr.as_str(), shared, &sr.ips)
+        }))
+        .collect();
     if order == Order::MostUsed {
         subnets.sort_by(|a, b| {
-            percent(used(&b.ips), b.ips.total).total_cmp(&percent(used(&a.ips), a.ips.total))
+            percent(used(b.2), b.2.total).total_cmp(&percent(used(a.2), a.2.total))
         });
     }
     p.raw("<h2>Subnets</h2><div class=\"scroll\"><table><tr><th>subnet</th><th>shared network</th><th>state</th><th>use</th>")
         .raw(NUMBER_COLUMNS)
         .raw("</tr>\n");
-    for sr in subnets {
-        let shared = g
-            .conf
-            .conf
-            .subnets
-            .get(sr.subnet)
-            .and_then(|s| s.shared_network.as_deref());
-        let pool = pools.of_subnet(&sr.cidr);
+    for (cidr, shared, ips) in subnets {
+        let pool = pools.of_subnet(cidr);
         let state = pool.map_or(State::Ok, |pool| pool.state);
         p.raw("<tr><td>")
-            .link(&subnet_href(&sr.cidr), &sr.cidr)
+            .link(&subnet_href(cidr), cidr)
             .raw("</td>")
             .cell(shared.unwrap_or(""));
         let note = match pool {
@@ -403,15 +433,59 @@ pub fn overview(cx: &Context<'_>, order: Order) -> Vec<u8> {
         };
         state_cell(&mut p, state, note);
         p.raw("<td>");
-        bar(&mut p, &sr.ips, state);
+        bar(&mut p, ips, state);
         p.raw("</td>");
-        number_cells(&mut p, &sr.ips);
+        number_cells(&mut p, ips);
         p.raw("</tr>\n");
     }
     p.raw("</table></div>\n");
+    other_pools(&mut p, g, &pools, order);
     files_table(&mut p, cx);
     footer(&mut p);
     p.finish()
+}
+
+/// DHCPv6 temporary-address and delegated-prefix pools: a row each.
+fn other_pools(p: &mut Page, g: &Generation, pools: &Pools, order: Order) {
+    let mut rows: Vec<(&Pool, Counts)> = pools
+        .pools
+        .iter()
+        .filter(|pool| pool.kind != alarm::PoolKind::Addresses)
+        .map(|pool| {
+            let counts = sum_counts(
+                pool.subnets
+                    .iter()
+                    .filter_map(|c| pool_counts(g, c, pool.kind)),
+            );
+            (pool, counts)
+        })
+        .collect();
+    if rows.is_empty() {
+        return;
+    }
+    if order == Order::MostUsed {
+        rows.sort_by(|a, b| b.0.percent().total_cmp(&a.0.percent()));
+    }
+    p.raw("<h2>DHCPv6 temporary and prefix pools</h2><div class=\"scroll\"><table><tr><th>pool</th><th>state</th><th>use</th>")
+        .raw(NUMBER_COLUMNS)
+        .raw("<th>subnets</th></tr>\n");
+    for (pool, counts) in &rows {
+        p.raw("<tr><td>").text(&pool.name).raw("</td>");
+        state_cell(p, pool.state, pool.ignored.then_some("ignored"));
+        p.raw("<td>");
+        bar(p, counts, pool.state);
+        p.raw("</td>");
+        number_cells(p, counts);
+        p.raw("<td>");
+        for (i, cidr) in pool.subnets.iter().enumerate() {
+            if i > 0 {
+                p.raw(", ");
+            }
+            p.link(&subnet_href(cidr), cidr);
+        }
+        p.raw("</td></tr>\n");
+    }
+    p.raw("</table></div>\n");
 }
 
 fn footer(p: &mut Page) {
@@ -519,6 +593,177 @@ pub fn subnet_page(cx: &Context<'_>, index: usize) -> Option<Vec<u8>> {
     leases_table(&mut p, cx, sr);
     footer(&mut p);
     Some(p.finish())
+}
+
+/// A subnet6's page: its NA numbers (and temporary and prefix pools),
+/// ranges, options, reservations and leases. `None` if `index` names no
+/// subnet6.
+pub fn subnet6_page(cx: &Context<'_>, index: usize) -> Option<Vec<u8>> {
+    let g = cx.generation;
+    let sr = g.report.v6.subnets.get(index)?;
+    let conf6 = &g.conf6.as_ref()?.conf;
+    let subnet = conf6.subnets6.get(sr.subnet)?;
+    let pools = Pools::of(cx);
+    let mut p = Page::new(&format!("{} · dhcpstats", sr.cidr));
+    header(&mut p, cx, "");
+    p.raw("<nav><a href=\"/dashboard\">← overview</a><a href=\"/subnets/")
+        .attr(&sr.cidr)
+        .raw("\">JSON</a></nav>");
+    p.raw("<h2>").text(&sr.cidr);
+    if let Some(n) = &subnet.shared_network {
+        p.raw(" <small>in shared network ").text(n).raw("</small>");
+    }
+    p.raw("</h2>");
+    p.raw("<div class=\"scroll\"><table><tr><th>pool</th><th>state</th><th>use</th>")
+        .raw(NUMBER_COLUMNS)
+        .raw("</tr>");
+    for (label, kind, counts) in [
+        (
+            "addresses (IA_NA)",
+            alarm::PoolKind::Addresses,
+            Some(&sr.ips),
+        ),
+        (
+            "temporary (IA_TA)",
+            alarm::PoolKind::Temporary,
+            sr.temporary.as_ref(),
+        ),
+        (
+            "prefixes (IA_PD)",
+            alarm::PoolKind::Prefixes,
+            sr.prefixes.as_ref(),
+        ),
+    ] {
+        let Some(c) = counts else { continue };
+        let pool = pools
+            .pools
+            .iter()
+            .find(|pool| pool.kind == kind && pool.subnets.contains(&sr.cidr));
+        let state = pool.map_or(State::Ok, |pool| pool.state);
+        p.raw("<tr>").cell(label);
+        state_cell(&mut p, state, pool.map(|pool| pool.name.as_str()));
+        p.raw("<td>");
+        bar(&mut p, c, state);
+        p.raw("</td>");
+        number_cells(&mut p, c);
+        p.raw("</tr>");
+    }
+    p.raw("</table></div>");
+    legend(&mut p);
+
+    p.raw("<h2>Ranges</h2><div class=\"scroll\"><table><tr><th>kind</th><th>low</th><th>high</th><th class=\"n\">size</th></tr>");
+    for (kind, ranges) in [
+        ("addresses", &subnet.ranges),
+        ("temporary", &subnet.temporary),
+    ] {
+        for r in ranges {
+            p.raw("<tr>")
+                .cell(kind)
+                .cell(&r.low.to_string())
+                .cell(&r.high.to_string())
+                .num_cell(r.size())
+                .raw("</tr>");
+        }
+    }
+    for r in &subnet.prefixes {
+        p.raw("<tr>")
+            .cell(&format!("prefixes /{}", r.bits))
+            .cell(&r.low.to_string())
+            .cell(&r.high.to_string())
+            .num_cell(r.count())
+            .raw("</tr>");
+    }
+    p.raw("</table></div>");
+
+    let o = &subnet.options;
+    p.raw("<h2>Options</h2><div class=\"scroll\"><table>");
+    for (name, value) in [
+        ("dns_servers", o.dns_servers.as_ref().map(|v| v.join(", "))),
+        (
+            "domain_search",
+            o.domain_search.as_ref().map(|v| v.join(", ")),
+        ),
+    ] {
+        if let Some(v) = value {
+            p.raw("<tr><th>")
+                .text(name)
+                .raw("</th>")
+                .cell(&v)
+                .raw("</tr>");
+        }
+    }
+    p.raw("</table></div>");
+
+    p.raw("<h2>Reservations (")
+        .num(sr.statics.len())
+        .raw(")</h2><div class=\"scroll\"><table><tr><th>host</th><th>ip address</th><th>prefix</th><th>mac address</th><th>client id</th><th>host name</th></tr>");
+    for e in &sr.statics {
+        p.raw("<tr>")
+            .cell(&e.name)
+            .cell(&e.ip_address.map(|a| a.to_string()).unwrap_or_default())
+            .cell(
+                &e.prefix
+                    .map(|(a, l)| format!("{a}/{l}"))
+                    .unwrap_or_default(),
+            )
+            .cell(e.mac_address.as_deref().unwrap_or(""))
+            .cell(e.client_id.as_deref().unwrap_or(""))
+            .cell(e.host_name.as_deref().unwrap_or(""))
+            .raw("</tr>");
+    }
+    p.raw("</table></div>");
+    leases6_table(&mut p, g, sr);
+    footer(&mut p);
+    Some(p.finish())
+}
+
+fn leases6_table(p: &mut Page, g: &Generation, sr: &Subnet6Report) {
+    let Some(db) = g.db6.as_ref() else { return };
+    p.raw("<h2>Leases (")
+        .num(sr.leases.len())
+        .raw(")</h2><div class=\"scroll\"><table><tr><th>address or prefix</th><th>counted as</th><th>ia-type</th><th>binding-state</th><th>ends</th><th>cltt</th><th>preferred-life</th><th>max-life</th><th>ia-id</th><th>other fields</th></tr>\n");
+    for key in &sr.leases {
+        let Some(l) = db.leases.get(key) else {
+            continue;
+        };
+        let text = key.text();
+        let time = |t: Option<crate::dhcp::time::LeaseTime>| {
+            t.map(|t| {
+                crate::dhcp::time::LeaseTimeText::new(t)
+                    .as_str()
+                    .to_string()
+            })
+            .unwrap_or_default()
+        };
+        p.raw("<tr id=\"")
+            .attr(&text)
+            .raw("\">")
+            .cell(&text)
+            .cell(counted_name(classify6(l, g.report.now)))
+            .cell(l.kind.as_str())
+            .cell(l.state.as_str())
+            .cell(&time(Some(l.ends)))
+            .cell(&time(l.cltt))
+            .cell(&l.preferred_life.map(|v| v.to_string()).unwrap_or_default())
+            .cell(&l.max_life.map(|v| v.to_string()).unwrap_or_default())
+            .raw("<td class=\"wrap\">")
+            .text(db.ia_id(l))
+            .raw("</td><td class=\"wrap\">");
+        let mut first = true;
+        for f in crate::dhcp::lease_fields::Fields::new(&l.vars) {
+            if let crate::dhcp::lease_fields::Field::Set(name, value) = f {
+                if !first {
+                    p.raw("; ");
+                }
+                first = false;
+                p.text(&String::from_utf8_lossy(name))
+                    .raw(" = ")
+                    .text(&String::from_utf8_lossy(value));
+            }
+        }
+        p.raw("</td></tr>\n");
+    }
+    p.raw("</table></div>");
 }
 
 /// Fields with a column of their own in the leases table; the others go
@@ -630,6 +875,50 @@ pub fn search_page(cx: &Context<'_>, hits: &Hits<'_>) -> Vec<u8> {
                     .cell(entry.mac_address.as_deref().unwrap_or(""))
                     .cell(&name)
                     .cell("")
+                    .cell("");
+            }
+            Hit::Lease6 {
+                key,
+                subnet,
+                counted,
+            } => {
+                let cidr6 = |i: usize| g.report.v6.subnets.get(i).map(|sr| sr.cidr.as_str());
+                let lease = g
+                    .db6
+                    .as_ref()
+                    .and_then(|db| Some((db, db.leases.get(key)?)));
+                p.cell("lease");
+                subnet_link_cells(&mut p, subnet.and_then(cidr6), &key.text());
+                p.cell(counted_name(*counted)).cell("").cell("");
+                match lease {
+                    Some((db, l)) => {
+                        p.raw("<td class=\"wrap\">")
+                            .text(db.ia_id(l))
+                            .raw("</td>")
+                            .cell(crate::dhcp::time::LeaseTimeText::new(l.ends).as_str());
+                    }
+                    None => {
+                        p.cell("").cell("");
+                    }
+                }
+            }
+            Hit::Static6 { subnet, entry } => {
+                let cidr6 = g.report.v6.subnets.get(*subnet).map(|sr| sr.cidr.as_str());
+                let name = match &entry.host_name {
+                    Some(h) if *h != entry.name => format!("{} ({h})", entry.name),
+                    _ => entry.name.clone(),
+                };
+                let address = entry
+                    .ip_address
+                    .map(|a| a.to_string())
+                    .or(entry.prefix.map(|(a, l)| format!("{a}/{l}")))
+                    .unwrap_or_default();
+                p.cell("reservation");
+                subnet_link_cells(&mut p, cidr6, &address);
+                p.cell("static")
+                    .cell(entry.mac_address.as_deref().unwrap_or(""))
+                    .cell(&name)
+                    .cell(entry.client_id.as_deref().unwrap_or(""))
                     .cell("");
             }
         }

@@ -12,6 +12,7 @@ use crate::cidr::normalize_cidr;
 use crate::clock::format_rfc3339;
 use crate::dashboard::{self, Order};
 use crate::dhcp::Detail;
+use crate::report::SubnetRef;
 use crate::report::json::Style;
 use crate::search::{self, Query};
 
@@ -345,12 +346,19 @@ fn dashboard_page(
         match (route, search_text) {
             (Route::DashboardSubnet(cidr), _) => {
                 let wanted = normalize_cidr(cidr).map_err(|e| Response::message(404, &e))?;
-                let index = g.report.subnets.iter().position(|s| s.cidr == wanted);
-                let body = index.and_then(|i| dashboard::subnet_page(&cx, i));
-                match (index, body) {
-                    (Some(i), Some(body)) => Ok(Rendered {
+                let which = g.report.locate(&wanted);
+                let body = which.and_then(|w| match w {
+                    SubnetRef::V4(i) => dashboard::subnet_page(&cx, i),
+                    SubnetRef::V6(i) => dashboard::subnet6_page(&cx, i),
+                });
+                let tag = |w: SubnetRef| match w {
+                    SubnetRef::V4(i) => format!("subnet{i}"),
+                    SubnetRef::V6(i) => format!("subnet6-{i}"),
+                };
+                match (which, body) {
+                    (Some(w), Some(body)) => Ok(Rendered {
                         body: body.into(),
-                        etag: g.page_etag(&format!("subnet{i}-{key_tail}")),
+                        etag: g.page_etag(&format!("{}-{key_tail}", tag(w))),
                     }),
                     _ => Err(Response::message(
                         404,

@@ -11,7 +11,7 @@ use crate::server::{Reply, Server};
 const BROWSER: &str = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
 
 /// The cells of the table row that starts with a link to `href`.
-fn row_cells(html: &str, href: &str) -> Vec<String> {
+pub fn row_cells(html: &str, href: &str) -> Vec<String> {
     let start = html
         .find(&format!("<tr><td><a href=\"{href}\">"))
         .unwrap_or_else(|| panic!("a row for {href}"));
@@ -27,7 +27,7 @@ fn row_cells(html: &str, href: &str) -> Vec<String> {
 }
 
 /// Every page must stand alone: no script, no external URL, the policy.
-fn assert_self_contained(r: &Reply) {
+pub fn assert_self_contained(r: &Reply) {
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(r.header("Content-Type"), Some("text/html; charset=utf-8"));
     let csp = r.header("Content-Security-Policy").expect("a policy");

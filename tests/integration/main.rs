@@ -8,7 +8,7 @@ mod alarm;
 mod check_verdicts;
 mod cli;
 mod corpus;
-mod dashboard;
+pub mod dashboard;
 mod differential;
 mod faults;
 mod generated;

@@ -439,3 +439,80 @@ fn v6_pools_alarm_separately_locally_and_by_url() {
     let remote = nagios(&["--url", &url]);
     assert_eq!(remote, local);
 }
+
+/// The dashboard and search show subnet6s like subnets (issue 13 with
+/// issue 15): NA rows in the subnets table, temporary and prefix pools in
+/// their own, a subnet6 page, and v6 leases and reservations found by
+/// address, prefix, client id (the IA's DUID) and name.
+#[test]
+fn dashboard_and_search_show_v6() {
+    use crate::dashboard::{assert_self_contained, row_cells};
+    let dir = TempDir::new("v6-dash");
+    let cfg = golden(&dir);
+    let srv = Server::start(&cfg, &["--now", NOW]);
+    let page = srv.get("/dashboard", &[]);
+    assert_self_contained(&page);
+    let html = page.text();
+    let cells = row_cells(&html, "/dashboard/2001:db8:30::/64");
+    // used, total, active, abandoned, expired, free, released, backup,
+    // reset, unused, static.
+    assert_eq!(
+        cells[5..],
+        ["3", "256", "2", "1", "1", "0", "1", "0", "0", "251", "2"]
+    );
+    let cells = row_cells(&html, "/dashboard/2001:db8:10::/64");
+    assert_eq!(cells[6], "18446744073709551616");
+    assert!(html.contains("<h2>DHCPv6 temporary and prefix pools</h2>"));
+    assert!(html.contains("<tr><td>2001:db8:30::/64 prefixes</td>"));
+    assert!(html.contains("<tr><td>campus (v6) temporary</td>"));
+
+    let sub = srv.get("/dashboard/2001:db8:30::/64", &[]);
+    assert_self_contained(&sub);
+    let sub = sub.text();
+    for id in ["2001:db8:30::100", "2001:db8:30::105", "2001:db8:3042::/56"] {
+        assert!(sub.contains(&format!("<tr id=\"{id}\">")), "{id}");
+    }
+    assert!(sub.contains("<td>router-7</td><td></td><td>2001:db8:30ff::/56</td>"));
+    assert!(sub.contains("<td>prefixes /56</td><td>2001:db8:3000::</td><td>2001:db8:30ff::</td><td class=\"n\">65281</td>"));
+
+    let found = |q: &str| -> Vec<String> {
+        let v = srv.get(&format!("/search?q={q}"), &[]).json();
+        v["hits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| {
+                format!(
+                    "{} {}",
+                    h["type"].as_str().unwrap(),
+                    h["address"].as_str().or(h["name"].as_str()).unwrap()
+                )
+            })
+            .collect()
+    };
+    assert_eq!(found("c3%5C000"), ["lease 2001:db8:30::102"]);
+    assert_eq!(found("2001:db8:3042"), ["lease 2001:db8:3042::/56"]);
+    assert_eq!(found("ROUTER-7"), ["static router-7"]);
+    assert_eq!(found("2a:3b:4c:5d"), ["static router-7"]);
+    assert_eq!(
+        found("2001:db8:30::10"),
+        [
+            "static printer",
+            "lease 2001:db8:30::100",
+            "lease 2001:db8:30::101",
+            "lease 2001:db8:30::102",
+            "lease 2001:db8:30::103",
+            "lease 2001:db8:30::105"
+        ]
+    );
+    let hit = srv.get("/search?q=a1%5C000", &[]).json();
+    assert_eq!(hit["hits"][0]["subnet"], "2001:db8:30::/64");
+    assert_eq!(hit["hits"][0]["state"], "active");
+    assert_eq!(hit["hits"][0]["lease"]["max-life"], 86400);
+    let page = srv.get("/dashboard?q=router-7", &[]);
+    assert_self_contained(&page);
+    assert!(
+        page.text()
+            .contains("<a href=\"/dashboard/2001:db8:30::/64#2001:db8:30ff::/56\">")
+    );
+}
