@@ -17,6 +17,11 @@ pub fn testdata(rel: &str) -> PathBuf {
         .join(rel)
 }
 
+/// A file of the repository (tools, contrib).
+pub fn repo_path(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
+}
+
 pub fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_dhcpstats")
 }

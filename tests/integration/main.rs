@@ -9,6 +9,7 @@ mod check_verdicts;
 mod cli;
 mod corpus;
 pub mod dashboard;
+mod dhcpd6;
 mod differential;
 mod faults;
 mod generated;
