@@ -32,18 +32,18 @@ pub struct Scratch {
     date: Option<([u8; 10], CalendarDay)>,
 }
 
-/// A cursor over the bytes of one block.
-struct Bytes<'a> {
-    b: &'a [u8],
-    p: usize,
+/// A cursor over the bytes of one block (shared with the v6 fast path).
+pub(super) struct Bytes<'a> {
+    pub(super) b: &'a [u8],
+    pub(super) p: usize,
 }
 
 impl<'a> Bytes<'a> {
-    fn peek(&self) -> Option<u8> {
+    pub(super) fn peek(&self) -> Option<u8> {
         self.b.get(self.p).copied()
     }
 
-    fn eat(&mut self, lit: &[u8]) -> bool {
+    pub(super) fn eat(&mut self, lit: &[u8]) -> bool {
         if self.b.get(self.p..self.p + lit.len()) == Some(lit) {
             self.p += lit.len();
             true
@@ -52,7 +52,7 @@ impl<'a> Bytes<'a> {
         }
     }
 
-    fn eat_byte(&mut self, c: u8) -> bool {
+    pub(super) fn eat_byte(&mut self, c: u8) -> bool {
         if self.peek() == Some(c) {
             self.p += 1;
             true
@@ -62,7 +62,7 @@ impl<'a> Bytes<'a> {
     }
 
     /// 1 to `max` decimal digits.
-    fn number(&mut self, max: usize) -> Option<u64> {
+    pub(super) fn number(&mut self, max: usize) -> Option<u64> {
         let start = self.p;
         let mut v: u64 = 0;
         while let Some(c) = self.peek().filter(u8::is_ascii_digit) {
@@ -76,7 +76,7 @@ impl<'a> Bytes<'a> {
     }
 
     /// A run of bytes of the character class `class` (at least one).
-    fn run(&mut self, class: u8) -> Option<&'a [u8]> {
+    pub(super) fn run(&mut self, class: u8) -> Option<&'a [u8]> {
         let rest = self.b.get(self.p..).unwrap_or_default();
         let n = rest
             .iter()
@@ -88,13 +88,13 @@ impl<'a> Bytes<'a> {
     }
 
     /// `;` and the end of the line.
-    fn end_of_field(&mut self) -> Option<()> {
+    pub(super) fn end_of_field(&mut self) -> Option<()> {
         (self.eat_byte(b';') && self.eat_byte(b'\n')).then_some(())
     }
 
     /// A quoted string on this line: returns the raw text between the
     /// quotes (escapes kept), as the lexer would.
-    fn string(&mut self) -> Option<&'a [u8]> {
+    pub(super) fn string(&mut self) -> Option<&'a [u8]> {
         if !self.eat_byte(b'"') {
             return None;
         }
@@ -139,7 +139,7 @@ impl<'a> Bytes<'a> {
     /// whether it is already in the normalised form (two lowercase digits
     /// per octet, as dhcpd writes it); only when it is not are the octets
     /// left in `octets` for the caller to normalise.
-    fn hex_list(&mut self, octets: &mut Vec<u8>) -> Option<(&'a [u8], bool)> {
+    pub(super) fn hex_list(&mut self, octets: &mut Vec<u8>) -> Option<(&'a [u8], bool)> {
         let start = self.p;
         let mut p = self.p;
         let mut n = 0;
@@ -189,7 +189,7 @@ impl<'a> Bytes<'a> {
     /// A value of `set` or an agent option: a string's raw text, or a run
     /// of simple characters (which the general parser reads as adjacent
     /// tokens with the same text).
-    fn value(&mut self) -> Option<&'a [u8]> {
+    pub(super) fn value(&mut self) -> Option<&'a [u8]> {
         if self.peek() == Some(b'"') {
             return self.string();
         }
@@ -205,14 +205,14 @@ fn is_lower_hex(c: &u8) -> bool {
 // Character classes of the patterns, one bit each, looked up in a table
 // (one load per byte instead of a chain of comparisons).
 /// `a-z A-Z 0-9 - _`: a `set` variable's or an agent option's name.
-const WORD: u8 = 1;
+pub(super) const WORD: u8 = 1;
 /// `a-z 0-9 - _`: a hardware type.
 const NAME: u8 = 2;
 /// `a-z A-Z 0-9 % . : - _ +`: an unquoted value the lexer reads as one
 /// run of adjacent tokens.
-const VALUE: u8 = 4;
+pub(super) const VALUE: u8 = 4;
 /// `a-z`: a binding state.
-const LOWER: u8 = 8;
+pub(super) const LOWER: u8 = 8;
 /// `0-9 a-f A-F`.
 const HEX: u8 = 16;
 /// `0-9 a-f`: hex as dhcpd writes it.
@@ -252,7 +252,7 @@ const CLASSES: [u8; 256] = {
 };
 
 /// Whether byte `c` is in `class` (a `u8` always indexes the table).
-fn is(class: u8, c: u8) -> bool {
+pub(super) fn is(class: u8, c: u8) -> bool {
     CLASSES[usize::from(c)] & class != 0
 }
 
@@ -400,6 +400,19 @@ fn time(
     scratch: &mut Scratch,
     lease: &mut BlockState,
 ) -> Option<()> {
+    let t = lease_time(b, scratch)?;
+    if key == "ends" {
+        lease.ends = Some(t);
+    }
+    if full {
+        writer.time(key, t);
+    }
+    Some(())
+}
+
+/// A time value and its `;` and newline, as dhcpd writes it: `never;`,
+/// `epoch N;` (with an optional `# comment`) or `W YYYY/MM/DD HH:MM:SS;`.
+pub(super) fn lease_time(b: &mut Bytes<'_>, scratch: &mut Scratch) -> Option<LeaseTime> {
     let t = if b.eat(b"never;\n") {
         LeaseTime::Never
     } else if b.eat(b"epoch ") {
@@ -461,13 +474,7 @@ fn time(
             CalendarDay::Days(days) => LeaseTime::At(at_time_of_day(days, hour, minute, second)?),
         }
     };
-    if key == "ends" {
-        lease.ends = Some(t);
-    }
-    if full {
-        writer.time(key, t);
-    }
-    Some(())
+    Some(t)
 }
 
 fn state(

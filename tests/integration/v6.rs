@@ -516,3 +516,54 @@ fn dashboard_and_search_show_v6() {
             .contains("<a href=\"/dashboard/2001:db8:30::/64#2001:db8:30ff::/56\">")
     );
 }
+
+/// The canonical fast path gives the general reader's result on every
+/// v6 test file, fed whole or in pieces (split-invariance).
+#[test]
+fn fast_path_reads_what_the_general_parser_reads() {
+    use dhcpstats::dhcp::Detail;
+    use dhcpstats::dhcp::leases6::LeaseParser6;
+    use dhcpstats::diag::Diagnostics;
+    let dir = TempDir::new("v6-fast");
+    let generated = dir.path("gen.leases");
+    crate::common::gunzip(
+        &testdata("generated/v6-default/dhcpd6.leases.gz"),
+        &generated,
+    );
+    let mut files: Vec<std::path::PathBuf> = [
+        "golden/v6-tricky/dhcpd6.leases",
+        "grammar/leases/v6-lab-appended.leases",
+        "grammar/leases/v6-lab-rewritten.leases",
+        "grammar/leases/v6-rare-fields.leases",
+        "grammar/leases/v6-rare-fields.dhcpd-rewrite.leases",
+    ]
+    .iter()
+    .map(|f| testdata(f))
+    .collect();
+    files.push(generated);
+    let read = |bytes: &[u8], fast: bool, detail: Detail, cut: Option<usize>| {
+        let mut p = LeaseParser6::new(std::sync::Arc::from("t"), detail);
+        p.set_fast_path(fast);
+        let mut d = Diagnostics::with_cap(100_000);
+        let used = match cut {
+            Some(c) => p.feed(&bytes[..c], false, &mut d),
+            None => 0,
+        };
+        p.feed(&bytes[used..], true, &mut d);
+        let lines: Vec<String> = d.items().iter().map(|x| x.to_string()).collect();
+        (p.into_db(), lines)
+    };
+    for f in &files {
+        let bytes = std::fs::read(f).unwrap();
+        for detail in [Detail::Full, Detail::Summary] {
+            let general = read(&bytes, false, detail, None);
+            let fast = read(&bytes, true, detail, None);
+            assert_eq!(fast.0, general.0, "{}: {detail:?}", f.display());
+            assert_eq!(fast.1, general.1, "{}: diagnostics", f.display());
+            for cut in [bytes.len() / 3, bytes.len() / 2 + 7, bytes.len() - 1] {
+                let pieces = read(&bytes, true, detail, Some(cut));
+                assert_eq!(pieces.0, general.0, "{} cut at {cut}", f.display());
+            }
+        }
+    }
+}

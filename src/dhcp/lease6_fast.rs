@@ -1,0 +1,303 @@
+//! The fast path of the DHCPv6 lease reader: an IA written exactly as
+//! dhcpd 4.4 writes it, read with line patterns instead of tokens.
+//!
+//! Like `lease_fast.rs` for v4 it is an optimisation, never a second
+//! grammar: [`canonical_ia`] returns precisely what `leases6.rs` would
+//! read from the IA, or `None`, and then the general reader reads it (and
+//! reports what is wrong). So it refuses anything unusual: `on` blocks,
+//! comments, upper case, CRLF, a missing `binding state` or `ends`, a
+//! v4-only state, lifetimes without `;`. The test
+//! `fast_path_reads_what_the_general_parser_reads` holds the two equal on
+//! every v6 test file.
+//!
+//! What it accepts (two-space indentation, one field per line):
+//! `ia-na|ia-ta|ia-pd "ID"|xx:xx:… {`, `cltt TIME;`, `iaaddr ADDR {` or
+//! `iaprefix ADDR/LEN {`, then `binding state S;`, `preferred-life N;`,
+//! `max-life N;`, `ends TIME;`, `set NAME = VALUE;` and `}`; `}`.
+
+use std::net::Ipv6Addr;
+
+use super::lease_fast::{Bytes, LOWER, Scratch, WORD, lease_time};
+use super::lease_fields::{BindingState, FieldWriter};
+use super::leases6::{IaKind, Key6};
+use super::time::LeaseTime;
+
+/// One entry of a canonical IA.
+pub struct FastEntry {
+    pub key: Key6,
+    pub state: BindingState,
+    pub ends: LeaseTime,
+    pub preferred_life: Option<u32>,
+    pub max_life: Option<u32>,
+    /// `set` variables, encoded (full detail only).
+    pub vars: Box<[u8]>,
+}
+
+/// A canonical IA: its kind, its id as written, its `cltt`, its
+/// entries, and the offset just past its closing `}` and newline.
+pub struct FastIa<'a> {
+    pub kind: IaKind,
+    pub id: &'a str,
+    pub cltt: Option<LeaseTime>,
+    pub end: usize,
+}
+
+/// Reads the canonical IA at `buf[start..]`, its entries into `entries`
+/// (cleared first); `None` if anything is not in the canonical form.
+pub fn canonical_ia<'a>(
+    buf: &'a [u8],
+    start: usize,
+    full: bool,
+    scratch: &mut Scratch,
+    writer: &mut FieldWriter,
+    entries: &mut Vec<FastEntry>,
+) -> Option<FastIa<'a>> {
+    entries.clear();
+    let mut b = Bytes { b: buf, p: start };
+    let kind = if b.eat(b"ia-na ") {
+        IaKind::Na
+    } else if b.eat(b"ia-ta ") {
+        IaKind::Ta
+    } else if b.eat(b"ia-pd ") {
+        IaKind::Pd
+    } else {
+        return None;
+    };
+    let id_bytes = if b.peek() == Some(b'"') {
+        b.string()?
+    } else {
+        let mut octets = Vec::new();
+        let (text, normalised) = b.hex_list(&mut octets)?;
+        if !normalised {
+            return None;
+        }
+        text
+    };
+    let id = std::str::from_utf8(id_bytes).ok()?;
+    if !b.eat(b" {\n") {
+        return None;
+    }
+    let mut cltt = None;
+    loop {
+        if b.eat(b"}\n") {
+            break;
+        }
+        if b.eat(b"  cltt ") {
+            cltt = Some(lease_time(&mut b, scratch)?);
+        } else if b.eat(b"  iaaddr ") {
+            if kind == IaKind::Pd {
+                return None;
+            }
+            let addr = address(&mut b, b' ')?;
+            entries.push(entry(
+                &mut b,
+                Key6 { addr, len: 128 },
+                full,
+                scratch,
+                writer,
+            )?);
+        } else if b.eat(b"  iaprefix ") {
+            if kind != IaKind::Pd {
+                return None;
+            }
+            let addr = address(&mut b, b'/')?;
+            b.eat_byte(b'/');
+            let len = u8::try_from(b.number(3)?).ok().filter(|l| *l <= 128)?;
+            entries.push(entry(&mut b, Key6 { addr, len }, full, scratch, writer)?);
+        } else {
+            return None;
+        }
+    }
+    Some(FastIa {
+        kind,
+        id,
+        cltt,
+        end: b.p,
+    })
+}
+
+/// An IPv6 address up to `stop` (not consumed), as the general reader
+/// gathers it: hex digits, `:` and `.` touching each other.
+fn address(b: &mut Bytes<'_>, stop: u8) -> Option<u128> {
+    let rest = b.b.get(b.p..)?;
+    let n = rest.iter().position(|&c| c == stop)?;
+    let text = rest.get(..n)?;
+    if n == 0
+        || n > 45
+        || !text
+            .iter()
+            .all(|c| c.is_ascii_hexdigit() || matches!(c, b':' | b'.'))
+    {
+        return None;
+    }
+    // As dhcpd writes them: lowercase (the general reader takes any case
+    // too, but `ADD` could be a word glued to something else).
+    if text.iter().any(u8::is_ascii_uppercase) {
+        return None;
+    }
+    let a = match groups(text) {
+        Some(a) => a,
+        // Embedded IPv4 and anything unusual: the standard parser.
+        None => u128::from(std::str::from_utf8(text).ok()?.parse::<Ipv6Addr>().ok()?),
+    };
+    b.p += n;
+    Some(a)
+}
+
+/// `h:h:…` with at most one `::`, 1-4 hex digits a group, no IPv4 tail:
+/// the address, or `None` for the standard parser to decide.
+fn groups(text: &[u8]) -> Option<u128> {
+    let parse = |part: &[u8]| -> Option<(u128, u32)> {
+        if part.is_empty() {
+            return Some((0, 0));
+        }
+        let mut v: u128 = 0;
+        let mut n = 0;
+        for g in part.split(|&c| c == b':') {
+            if g.is_empty() || g.len() > 4 {
+                return None;
+            }
+            let mut x: u128 = 0;
+            for &c in g {
+                x = x << 4 | u128::from((c as char).to_digit(16)?);
+            }
+            v = v << 16 | x;
+            n += 1;
+        }
+        Some((v, n))
+    };
+    match text.windows(2).position(|w| w == b"::") {
+        None => {
+            let (v, n) = parse(text)?;
+            (n == 8).then_some(v)
+        }
+        Some(i) => {
+            let (head, tail) = (text.get(..i)?, text.get(i + 2..)?);
+            if tail.windows(2).any(|w| w == b"::") {
+                return None;
+            }
+            let (h, hn) = parse(head)?;
+            let (t, tn) = parse(tail)?;
+            if hn + tn > 7 {
+                return None;
+            }
+            let shift = 16 * (8 - hn);
+            Some(h.checked_shl(shift).unwrap_or(0) | t)
+        }
+    }
+}
+
+/// The body of an `iaaddr`/`iaprefix` after its address: ` {`, fields,
+/// `  }`.
+fn entry(
+    b: &mut Bytes<'_>,
+    key: Key6,
+    full: bool,
+    scratch: &mut Scratch,
+    writer: &mut FieldWriter,
+) -> Option<FastEntry> {
+    if !b.eat(b" {\n") {
+        return None;
+    }
+    writer.clear();
+    let mut state = None;
+    let mut ends = None;
+    let mut preferred_life = None;
+    let mut max_life = None;
+    loop {
+        if b.eat(b"  }\n") {
+            break;
+        }
+        if b.eat(b"    binding state ") {
+            let word = b.run(LOWER)?;
+            state = Some(BindingState::from_lowercase(word)?);
+            b.end_of_field()?;
+        } else if b.eat(b"    preferred-life ") {
+            preferred_life = Some(lifetime(b)?);
+        } else if b.eat(b"    max-life ") {
+            max_life = Some(lifetime(b)?);
+        } else if b.eat(b"    ends ") {
+            ends = Some(lease_time(b, scratch)?);
+        } else if b.eat(b"    set ") {
+            let name = b.run(WORD)?;
+            if !b.eat(b" = ") {
+                return None;
+            }
+            let value = b.value()?;
+            b.end_of_field()?;
+            if full {
+                writer.set(name, value);
+            }
+        } else {
+            return None;
+        }
+    }
+    let state = state.filter(|s| {
+        matches!(
+            s,
+            BindingState::Active
+                | BindingState::Expired
+                | BindingState::Released
+                | BindingState::Abandoned
+                | BindingState::Free
+        )
+    })?;
+    Some(FastEntry {
+        key,
+        state,
+        ends: ends?,
+        preferred_life,
+        max_life,
+        vars: if full {
+            writer.as_bytes().into()
+        } else {
+            Box::default()
+        },
+    })
+}
+
+/// `N;` and the newline, N a 32-bit number.
+fn lifetime(b: &mut Bytes<'_>) -> Option<u32> {
+    let v = u32::try_from(b.number(10)?).ok()?;
+    b.end_of_field()?;
+    Some(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_groups_parse_like_the_standard_parser() {
+        for text in [
+            "2001:db8::1",
+            "::",
+            "::1",
+            "1::",
+            "2001:db8:0:1:2:3:4:5",
+            "2001:db8::1:0:0:1",
+            "fe80::a:b:c:d:e",
+            "1:2:3:4:5:6:7::",
+            "::2:3:4:5:6:7:8",
+            "2001:db8:1fe:5d00::",
+        ] {
+            let std: Ipv6Addr = text.parse().unwrap();
+            assert_eq!(groups(text.as_bytes()), Some(u128::from(std)), "{text}");
+        }
+        for bad in [
+            "1:2:3:4:5:6:7:8:9",
+            "1::2::3",
+            "12345::",
+            ":1",
+            "1:",
+            "1:2:3:4:5:6:7::8",
+            "",
+        ] {
+            let std = bad.parse::<Ipv6Addr>().ok().map(u128::from);
+            assert!(
+                groups(bad.as_bytes()).is_none() || groups(bad.as_bytes()) == std,
+                "{bad}"
+            );
+        }
+    }
+}
