@@ -120,25 +120,28 @@ pub fn canonical_ia<'a>(
 /// gathers it: hex digits, `:` and `.` touching each other.
 fn address(b: &mut Bytes<'_>, stop: u8) -> Option<u128> {
     let rest = b.b.get(b.p..)?;
-    let n = rest.iter().position(|&c| c == stop)?;
-    let text = rest.get(..n)?;
-    if n == 0
-        || n > 45
-        || !text
+    let window = rest.get(..rest.len().min(46))?;
+    let n = memchr::memchr(stop, window)?;
+    let text = window.get(..n)?;
+    // As dhcpd writes them: lowercase hex, ':' (the general reader takes
+    // any case too, and a '.' means an IPv4 tail: the standard parser).
+    let canonical = n > 0
+        && text
             .iter()
-            .all(|c| c.is_ascii_hexdigit() || matches!(c, b':' | b'.'))
+            .all(|&c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c) || c == b':');
+    let a = if canonical {
+        groups(text)?
+    } else if n > 0
+        && text
+            .iter()
+            .all(|&c| c.is_ascii_hexdigit() || matches!(c, b':' | b'.'))
     {
+        if text.iter().any(u8::is_ascii_uppercase) {
+            return None;
+        }
+        u128::from(std::str::from_utf8(text).ok()?.parse::<Ipv6Addr>().ok()?)
+    } else {
         return None;
-    }
-    // As dhcpd writes them: lowercase (the general reader takes any case
-    // too, but `ADD` could be a word glued to something else).
-    if text.iter().any(u8::is_ascii_uppercase) {
-        return None;
-    }
-    let a = match groups(text) {
-        Some(a) => a,
-        // Embedded IPv4 and anything unusual: the standard parser.
-        None => u128::from(std::str::from_utf8(text).ok()?.parse::<Ipv6Addr>().ok()?),
     };
     b.p += n;
     Some(a)
@@ -159,7 +162,13 @@ fn groups(text: &[u8]) -> Option<u128> {
             }
             let mut x: u128 = 0;
             for &c in g {
-                x = x << 4 | u128::from((c as char).to_digit(16)?);
+                let d = match c {
+                    b'0'..=b'9' => c - b'0',
+                    b'a'..=b'f' => c - b'a' + 10,
+                    b'A'..=b'F' => c - b'A' + 10,
+                    _ => return None,
+                };
+                x = x << 4 | u128::from(d);
             }
             v = v << 16 | x;
             n += 1;
