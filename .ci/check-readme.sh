@@ -26,6 +26,10 @@ expect http://127.0.0.1:8067/metrics 'dhcpstats_subnet_addresses{subnet="10.1.2.
 # The alarm example prints what the README shows.
 alarm_first="$("$bin" alarm --config dhcpstats.yml --warning 15 | head -1 || true)"
 grep -qF -- "$alarm_first" README.md || { echo "README alarm example differs: $alarm_first"; exit 1; }
+# The DHCPv6 example of the README is what dump prints.
+v6_line="$("$bin" dump --config dhcpstats.yml --summary --subnet 2001:db8:1e3:14::/64)"
+grep -qF -- "$v6_line" README.md || { echo "README DHCPv6 example differs: $v6_line"; exit 1; }
+expect 'http://127.0.0.1:8067/subnets/2001:db8:1e3:14::/64?summary' '"prefixes"'
 # The server answers exactly what dump prints, and its metrics are valid.
 served="$(curl -sf http://127.0.0.1:8067/subnets)"
 dumped="$("$bin" dump --config dhcpstats.yml)"

@@ -35,6 +35,14 @@ for s in 2000 100; do
   printf 'dhcpstats:\n  listen: 127.0.0.1:0\n  subnet_file: %s/dhcpd.conf\n  leases_file: %s/dhcpd.leases\n' "$d" "$d" > "$d/dhcpstats.yml"
 done
 
+# DHCPv6: 1M IA blocks (about 1.05M iaaddr/iaprefix entries, 318 MB).
+d6="$data/v6"
+if [ ! -s "$d6/dhcpd6.leases" ]; then
+  echo "generating $d6 (1M IA blocks, about a minute)..." >&2
+  python3 "$root/tools/gen_dhcp6_data.py" --subnets 2000 --leases 1000000 --seed 1 --out-dir "$d6" --no-truth >&2
+fi
+printf 'dhcpstats:\n  listen: 127.0.0.1:0\n  subnet6_file: %s/dhcpd6.conf\n  leases6_file: %s/dhcpd6.leases\n' "$d6" "$d6" > "$d6/dhcpstats.yml"
+
 tmp="$(mktemp -d)"
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$tmp"; }
@@ -78,6 +86,19 @@ for s in 2000 100; do
   row "s$s: dump --summary peak RSS (KiB) vs dhcpd-pools" "$rss" "$pools_rss" "$(ratio "$rss" "$pools_rss")"
   row "s$s: dump --summary wall (s) vs cat" "$wall" "$cat_wall" "$(ratio "$wall" "$cat_wall")"
 done
+
+# DHCPv6 against the v4 fast path, in bytes per second (the goal of issue
+# 13: at least half), and peak RSS per entry against the v4 full dump's.
+v4_bytes="$(stat -c %s "$data/s2000/dhcpd.leases")"
+measure "v4sum" "$bin" dump --config "$data/s2000/dhcpstats.yml" --summary; v4_wall="$wall"
+v6_bytes="$(stat -c %s "$d6/dhcpd6.leases")"
+v6_entries="$(grep -c '^  ia\(addr\|prefix\) ' "$d6/dhcpd6.leases")"
+measure "v6sum" "$bin" dump --config "$d6/dhcpstats.yml" --summary; v6_wall="$wall"; v6_rss="$rss"
+v4_rate="$(awk -v b="$v4_bytes" -v t="$v4_wall" 'BEGIN { printf "%.0f", b / t / 1e6 }')"
+v6_rate="$(awk -v b="$v6_bytes" -v t="$v6_wall" 'BEGIN { printf "%.0f", b / t / 1e6 }')"
+row "v6 ($((v6_bytes / 1000000)) MB, $v6_entries entries): dump --summary (s)" "$v6_wall" "-" "-"
+row "  MB/s vs the v4 fast path's (goal >= 0.5)" "$v6_rate" "$v4_rate" "$(ratio "$v6_rate" "$v4_rate")"
+row "  peak RSS (KiB), bytes per entry" "$v6_rss" "$((v6_rss * 1024 / v6_entries))" "-"
 
 # Linear time: a tenth of the file against the whole (parse only).
 d="$data/s2000"
