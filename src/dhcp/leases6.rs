@@ -364,18 +364,28 @@ impl LeaseParser6 {
                 break buf.len();
             }
             let start = t.start;
-            match self.item(&mut cur, buf, diags) {
-                Outcome::Done => pos = cur.prev_end(),
+            // An item's diagnostics count once it is over: an item left
+            // pending is read again with more bytes, and says it again.
+            let mut said = Diagnostics::new();
+            match self.item(&mut cur, buf, &mut said) {
+                Outcome::Done => {
+                    diags.extend(said);
+                    pos = cur.prev_end();
+                }
                 Outcome::NeedMore => break start,
                 Outcome::Broken(from) => match find_resync(buf, from) {
                     Some(at) => {
+                        diags.extend(said);
                         cur.seek(at);
                         pos = at;
                     }
                     // Nothing to resume at yet: the damage may run on into
                     // bytes not written yet; keep them pending unless the
                     // file is complete.
-                    None if at_end => break buf.len(),
+                    None if at_end => {
+                        diags.extend(said);
+                        break buf.len();
+                    }
                     None => break start,
                 },
             }
@@ -1128,6 +1138,36 @@ mod tests {
             assert_eq!(used + rest, bytes.len(), "cut {cut}");
             assert_eq!(states(p.db()), states(&whole), "cut {cut}");
             assert!(d.items().is_empty(), "cut {cut}: {:?}", d.items());
+        }
+        // With damage in it, the diagnostics too are the same however the
+        // bytes come (an item read again must not say it twice).
+        let damaged = [
+            ia(
+                "na",
+                "A",
+                &(addr("2001:db8::1", "active") + "  iaaddr 2001:db8::9 {\n    ends never;\n  }\n"),
+            ),
+            "ia-na \"B\" {\n  iaaddr 2001:db8::6 {\n    binding state active;\n    ends never;\n"
+                .to_string(),
+            ia("na", "C", &addr("2001:db8::4", "active")),
+            "bogus top-level;\n".to_string(),
+            ia("na", "D", &addr("2001:db8::5", "active")),
+        ]
+        .concat();
+        let (whole_db, whole_diags) = parse(&damaged);
+        let damaged_bytes = damaged.as_bytes();
+        for cut in 0..damaged_bytes.len() {
+            let mut p = LeaseParser6::new(Arc::from("t"), Detail::Full);
+            let mut d = Diagnostics::new();
+            let used = p.feed(&damaged_bytes[..cut], false, &mut d);
+            p.feed(&damaged_bytes[used..], true, &mut d);
+            let lines: Vec<String> = d
+                .items()
+                .iter()
+                .map(|x| format!("{}:{} {}: {}", x.line, x.col, x.severity, x.message))
+                .collect();
+            assert_eq!(lines, whole_diags, "cut {cut}");
+            assert_eq!(states(p.db()), states(&whole_db), "cut {cut}");
         }
         // The file ends inside an IA: nothing of it is applied, no error.
         let cut = text.rfind("ia-na \"A\"").unwrap() + 40;
