@@ -8,7 +8,7 @@ secs="${1:-60}"
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root/fuzz"
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
-targets=(lexer conf leases http_request config report)
+targets=(lexer conf leases leases6 http_request config report)
 
 seed() {
   local t="$1"; mkdir -p "corpus/$t"
@@ -17,6 +17,10 @@ seed() {
       cp "$root"/testdata/grammar/conf/*.conf "$root"/testdata/grammar/malformed/*.conf "$root"/testdata/example/dhcpd.conf "corpus/$t/" ;;
     leases)
       for f in "$root"/testdata/grammar/leases/*.leases "$root"/testdata/grammar/malformed/*.leases "$root"/testdata/leases/*.leases; do
+        { printf '\007'; cat "$f"; } > "corpus/$t/$(basename "$f")"
+      done ;;
+    leases6)
+      for f in "$root"/testdata/grammar/leases/v6-*.leases "$root"/testdata/golden/v6-tricky/dhcpd6.leases "$root"/testdata/grammar/conf/v6-*.conf; do
         { printf '\007'; cat "$f"; } > "corpus/$t/$(basename "$f")"
       done ;;
     report)

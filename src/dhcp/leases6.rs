@@ -273,9 +273,10 @@ pub struct LeaseParser6 {
     /// Shared with the generations that answer from it: changed in place
     /// when none holds it any more, copied otherwise.
     db: Arc<LeaseDb6>,
-    /// Lines before the bytes of the next feed (diagnostics name lines
-    /// of the whole file).
+    /// Lines before the bytes of the next feed, and the column its first
+    /// byte is at (diagnostics name places in the whole file).
     lines_before: u32,
+    column: u32,
     /// Read canonical IAs with [`super::lease6_fast`] (on by default).
     fast_path: bool,
     scratch: super::lease_fast::Scratch,
@@ -290,6 +291,7 @@ impl LeaseParser6 {
             detail,
             db: Arc::new(LeaseDb6::default()),
             lines_before: 0,
+            column: 1,
             fast_path: true,
             scratch: super::lease_fast::Scratch::default(),
             writer: FieldWriter::new(),
@@ -312,6 +314,11 @@ impl LeaseParser6 {
         self.lines_before = self
             .lines_before
             .saturating_add(u32::try_from(lines).unwrap_or(u32::MAX));
+        let column = match memchr::memrchr(b'\n', bytes) {
+            Some(nl) => bytes.len() - nl,
+            None => self.column as usize + bytes.len(),
+        };
+        self.column = u32::try_from(column).unwrap_or(u32::MAX);
     }
 
     pub fn into_db(self) -> LeaseDb6 {
@@ -343,7 +350,7 @@ impl LeaseParser6 {
             Mode::Leases,
             self.file.clone(),
             self.lines_before + 1,
-            1,
+            self.column,
         );
         let mut pos = 0;
         let consumed = loop {
@@ -363,7 +370,8 @@ impl LeaseParser6 {
             if t.kind == Kind::Eof {
                 break buf.len();
             }
-            let start = t.start;
+            // (`pos`: a string token's span starts after its quote.)
+            let start = t.pos();
             // An item's diagnostics count once it is over: an item left
             // pending is read again with more bytes, and says it again.
             let mut said = Diagnostics::new();
@@ -390,12 +398,18 @@ impl LeaseParser6 {
                 },
             }
         };
-        let lines = buf
-            .get(..consumed)
-            .map_or(0, |b| memchr::memchr_iter(b'\n', b).count());
+        let done = buf.get(..consumed).unwrap_or_default();
+        let lines = memchr::memchr_iter(b'\n', done).count();
         self.lines_before = self
             .lines_before
             .saturating_add(u32::try_from(lines).unwrap_or(u32::MAX));
+        // An item may start after blanks on its line: the next bytes then
+        // start in the middle of it.
+        let column = match memchr::memrchr(b'\n', done) {
+            Some(nl) => consumed - nl,
+            None => self.column as usize + consumed,
+        };
+        self.column = u32::try_from(column).unwrap_or(u32::MAX);
         consumed
     }
 
@@ -459,15 +473,17 @@ impl LeaseParser6 {
             return self.ia(cur, buf, kind, diags);
         }
         if t.kind == Kind::Word && TOP_LEVEL.contains(&word.as_slice()) {
-            if word == b"lease" {
-                Arc::make_mut(&mut self.db).v4_entries += 1;
-            }
             // Understood and not needed: skip the statement or block.
-            return match cur.skip_statement() {
+            let out = match cur.skip_statement() {
                 Some(_) => Outcome::NeedMore,
                 None if cur.saw_eof() => Outcome::NeedMore,
                 None => Outcome::Done,
             };
+            // Counted once it is whole (a pending one is read again).
+            if word == b"lease" && matches!(out, Outcome::Done) {
+                Arc::make_mut(&mut self.db).v4_entries += 1;
+            }
+            return out;
         }
         if cur.saw_eof() {
             return Outcome::NeedMore;
@@ -1150,8 +1166,21 @@ mod tests {
             "ia-na \"B\" {\n  iaaddr 2001:db8::6 {\n    binding state active;\n    ends never;\n"
                 .to_string(),
             ia("na", "C", &addr("2001:db8::4", "active")),
+            // An item that starts after blanks, left pending while nothing
+            // to resume at follows: the next bytes begin mid-line (a
+            // fuzzer found the column wrong there).
+            "    ends 4 2026/11/26 13:00:00;\n".to_string(),
             "bogus top-level;\n".to_string(),
             ia("na", "D", &addr("2001:db8::5", "active")),
+            // A string with no closing quote where an item starts: left
+            // pending, it must be read again from its quote (a fuzzer found
+            // it resumed after the quote).
+            "\" T19 whitespace\n".to_string(),
+            ia("na", "E", &addr("2001:db8::7", "active")),
+            // A DHCPv4 block is counted once, however it is cut (a fuzzer
+            // found it counted again when read again).
+            "lease 10.0.0.1 {\n  binding state active;\n}\n".to_string(),
+            ia("na", "F", &addr("2001:db8::8", "active")),
         ]
         .concat();
         let (whole_db, whole_diags) = parse(&damaged);
@@ -1167,7 +1196,7 @@ mod tests {
                 .map(|x| format!("{}:{} {}: {}", x.line, x.col, x.severity, x.message))
                 .collect();
             assert_eq!(lines, whole_diags, "cut {cut}");
-            assert_eq!(states(p.db()), states(&whole_db), "cut {cut}");
+            assert!(p.into_db() == whole_db, "cut {cut}: the database differs");
         }
         // The file ends inside an IA: nothing of it is applied, no error.
         let cut = text.rfind("ia-na \"A\"").unwrap() + 40;
