@@ -20,7 +20,7 @@ fuzz_target!(|data: &[u8]| {
     let report = build(&conf, &db, 1_800_000_000, Detail::Full);
 
     for detail in [Detail::Full, Detail::Summary] {
-        let out = render_all(Sources { report: &report, conf: &conf, db: &db }, Style { pretty: false, detail });
+        let out = render_all(Sources { report: &report, conf: &conf, db: &db, v6: None }, Style { pretty: false, detail });
         let v: serde_json::Value = serde_json::from_slice(&out).expect("valid JSON");
         for (k, s) in v.as_object().expect("an object") {
             let (net, len) = k.split_once('/').expect("a CIDR key");
