@@ -19,6 +19,7 @@ out="$root/target/ui-check"
 mkdir -p "$out"
 tmp="$(mktemp -d)"
 pid=
+# shellcheck disable=SC2317  # run by the EXIT trap
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$tmp"; }
 trap cleanup EXIT
 
