@@ -694,7 +694,16 @@ impl Cache {
                 }),
                 Some(t) => match t.changed() {
                     Ok(None) => Ok(TailChange::Unchanged),
-                    Ok(Some(now_id)) => t.update(now_id),
+                    Ok(Some(now_id)) => {
+                        // As for v4 below: let go of the published
+                        // generation first, so that appended IAs change the
+                        // database in place instead of copying all of it.
+                        let taken = self.write_published().current.take();
+                        if let Some(g) = taken.and_then(|g| Arc::try_unwrap(g).ok()) {
+                            previous_report = Some((g.report, g.info.db_version));
+                        }
+                        t.update(now_id)
+                    }
                     Err(e) => Err(e),
                 },
             };
@@ -730,10 +739,11 @@ impl Cache {
                 // alive; then the merge copies). Readers meanwhile find no
                 // current generation and wait for this refresh on a worker;
                 // `/status` keeps the facts of the last one.
+                // (The v6 side above may have taken it already.)
                 let taken = self.write_published().current.take();
-                previous_report = taken
-                    .and_then(|g| Arc::try_unwrap(g).ok())
-                    .map(|g| (g.report, g.info.db_version));
+                if let Some(g) = taken.and_then(|g| Arc::try_unwrap(g).ok()) {
+                    previous_report = Some((g.report, g.info.db_version));
+                }
                 match st.tail.as_mut() {
                     Some(t) => t.update(now_id),
                     None => Ok(TailChange::Unchanged),

@@ -100,6 +100,27 @@ row "v6 ($((v6_bytes / 1000000)) MB, $v6_entries entries): dump --summary (s)" "
 row "  MB/s vs the v4 fast path's (goal >= 0.5)" "$v6_rate" "$v4_rate" "$(ratio "$v6_rate" "$v4_rate")"
 row "  peak RSS (KiB), bytes per entry" "$v6_rss" "$((v6_rss * 1024 / v6_entries))" "-"
 
+# DHCPv6 appends: 1000 IAs added to the 1M-IA file; the server reads only
+# them (in place: the database is not copied) and rebuilds the v6 report.
+cp "$d6/dhcpd6.leases" "$tmp/append6.leases"
+printf 'dhcpstats:\n  listen: 127.0.0.1:0\n  subnet6_file: %s/dhcpd6.conf\n  leases6_file: %s/append6.leases\n' "$d6" "$tmp" > "$tmp/append6.yml"
+awk '/^ia-/{n++} n>0 && n<=1000 {print} n>1000 {exit}' "$d6/dhcpd6.leases" > "$tmp/more6.leases"
+"$bin" serve --config "$tmp/append6.yml" 2> "$tmp/append6.log" &
+pids+=($!); serve6=$!
+for _ in $(seq 600); do grep -q 'data generation' "$tmp/append6.log" && break; sleep 0.1; done
+addr6="$(sed -n 's/.*listening on http:\/\/\([^ ]*\).*/\1/p' "$tmp/append6.log" | head -1)"
+curl -sf -o /dev/null "http://$addr6/subnets?summary"
+: > "$tmp/append6.req"
+for _ in 1 2 3 4 5; do
+  cat "$tmp/more6.leases" >> "$tmp/append6.leases"
+  curl -sf -o /dev/null -w '%{time_total}\n' "http://$addr6/subnets?summary" >> "$tmp/append6.req"
+done
+v6_append="$(median < "$tmp/append6.req")"
+v6_append_rss="$(awk '/VmHWM/ {print $2}' "/proc/$serve6/status")"
+kill "$serve6" 2>/dev/null || true
+row "v6: append 1000 IAs, whole request (s) vs full read" "$v6_append" "$v6_wall" "$(ratio "$v6_append" "$v6_wall")"
+row "  server peak RSS (KiB) vs dump --summary's" "$v6_append_rss" "$v6_rss" "$(ratio "$v6_append_rss" "$v6_rss")"
+
 # Linear time: a tenth of the file against the whole (parse only).
 d="$data/s2000"
 head -c "$(( $(stat -c %s "$d/dhcpd.leases") / 10 ))" "$d/dhcpd.leases" > "$tmp/tenth.leases"
