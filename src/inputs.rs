@@ -355,8 +355,19 @@ impl LeaseData6 {
     }
 }
 
-/// Reads a whole `dhcpd6.leases` through a bounded buffer.
+/// Reads a whole `dhcpd6.leases` through a bounded buffer (in parallel
+/// parts when it is large).
 pub fn read_leases6(path: &Path, detail: Detail) -> Result<LeaseData6, InputError> {
+    read_leases6_in_parts(path, detail, PARALLEL_MIN_PART)
+}
+
+/// [`read_leases6`] with parts of at least `min_part` bytes (tests cut
+/// small files too).
+pub fn read_leases6_in_parts(
+    path: &Path,
+    detail: Detail,
+    min_part: u64,
+) -> Result<LeaseData6, InputError> {
     let file = File::open(path).map_err(|e| input_error(path, e.to_string()))?;
     let meta = file
         .metadata()
@@ -365,11 +376,23 @@ pub fn read_leases6(path: &Path, detail: Detail) -> Result<LeaseData6, InputErro
         return Err(input_error(path, "is a directory, not a file"));
     }
     let name: Arc<str> = Arc::from(path.display().to_string());
-    let mut parser = LeaseParser6::new(name, detail);
-    let mut diags = Diagnostics::new();
-    let mut reader = RangeReader::new(&file, 0, u64::MAX);
-    let (consumed, read, head) = feed6(&mut reader, &mut parser, &mut diags)
-        .map_err(|e| input_error(path, e.to_string()))?;
+    let io = |e: io::Error| input_error(path, e.to_string());
+    let cuts = cut_points_at(&file, meta.len(), min_part, b"\nia-").map_err(io)?;
+    let parallel = if cuts.is_empty() {
+        None
+    } else {
+        read_parts6(&file, &name, detail, &cuts).map_err(io)?
+    };
+    let (parser, mut diags, consumed, read, head) = match parallel {
+        Some(done) => done,
+        None => {
+            let mut parser = LeaseParser6::new(name, detail);
+            let mut diags = Diagnostics::new();
+            let mut reader = RangeReader::new(&file, 0, u64::MAX);
+            let (consumed, read, head) = feed6(&mut reader, &mut parser, &mut diags).map_err(io)?;
+            (parser, diags, consumed, read, head)
+        }
+    };
     family_note6(&mut diags, path, parser.db());
     Ok(LeaseData6 {
         parser,
@@ -435,6 +458,71 @@ pub fn feed6(
             buf.drain(..skip);
         }
     }
+}
+
+/// What a v6 read hands back: the reader positioned at the end, the
+/// diagnostics, the bytes consumed and read, the first bytes.
+type Read6 = (LeaseParser6, Diagnostics, u64, u64, Vec<u8>);
+
+/// Reads the parts of a large `dhcpd6.leases` (cut at column-0 `ia-`) on
+/// their own threads, then applies their records in file order: the same
+/// result as one pass (which record wins depends only on the order). `None`
+/// if a part did not end on a complete item: then one pass reads it all.
+fn read_parts6(
+    file: &File,
+    name: &Arc<str>,
+    detail: Detail,
+    cuts: &[u64],
+) -> io::Result<Option<Read6>> {
+    let mut bounds: Vec<(u64, u64)> = Vec::with_capacity(cuts.len() + 1);
+    let mut start = 0;
+    for &c in cuts {
+        bounds.push((start, c));
+        start = c;
+    }
+    bounds.push((start, u64::MAX));
+    let parts: Vec<io::Result<Read6>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = bounds
+            .iter()
+            .map(|&(from, to)| {
+                let name = Arc::clone(name);
+                scope.spawn(move || {
+                    let mut parser = LeaseParser6::collecting(name, detail);
+                    let mut diags = Diagnostics::new();
+                    let mut reader = RangeReader::new(file, from, to);
+                    let (consumed, read, head) = feed6(&mut reader, &mut parser, &mut diags)?;
+                    Ok((parser, diags, consumed, read, head))
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(io::Error::other("a lease reader thread panicked")))
+            })
+            .collect()
+    });
+    let last = parts.len().saturating_sub(1);
+    let mut merged = LeaseParser6::new(Arc::clone(name), detail);
+    let mut diags = Diagnostics::new();
+    let (mut offset, mut consumed, mut first_head) = (0u64, 0u64, Vec::new());
+    for (i, part) in parts.into_iter().enumerate() {
+        let (mut parser, mut part_diags, part_consumed, part_read, head) = part?;
+        if i != last && part_consumed < part_read {
+            return Ok(None);
+        }
+        if i == 0 {
+            first_head = head;
+        }
+        part_diags.shift_lines(merged.lines());
+        diags.extend(part_diags);
+        let records = parser.take_records();
+        merged.apply_records(records, &parser);
+        consumed = offset + part_consumed;
+        offset += part_read;
+    }
+    Ok(Some((merged, diags, consumed, offset, first_head)))
 }
 
 /// A DHCPv4 lease file given as the v6 one: a warning naming the key.
@@ -535,6 +623,11 @@ pub fn read_lease_file(
 
 /// Offsets where parts start: just after a newline, at `lease `.
 fn cut_points(file: &File, size: u64, min_part: u64) -> io::Result<Vec<u64>> {
+    cut_points_at(file, size, min_part, b"\nlease ")
+}
+
+/// Offsets where parts start: just after the newline of `mark`.
+fn cut_points_at(file: &File, size: u64, min_part: u64, mark: &[u8]) -> io::Result<Vec<u64>> {
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(8) as u64;
@@ -547,8 +640,7 @@ fn cut_points(file: &File, size: u64, min_part: u64) -> io::Result<Vec<u64>> {
     for k in 1..parts {
         let target = size * k / parts;
         let got = read_at_most(file, &mut window, target)?;
-        let Some(i) = memchr::memmem::find(window.get(..got).unwrap_or_default(), b"\nlease ")
-        else {
+        let Some(i) = memchr::memmem::find(window.get(..got).unwrap_or_default(), mark) else {
             continue;
         };
         let cut = target + i as u64 + 1;

@@ -266,6 +266,15 @@ struct Entry {
     lease: Lease6,
 }
 
+/// A record read but not applied yet: what a part of a large file read on
+/// its own thread hands over, to be applied in file order.
+pub struct Record6 {
+    pub key: Key6,
+    pub lease: Lease6,
+    /// The IA id's text (full detail: the JSON shows it).
+    pub id: Option<Box<str>>,
+}
+
 /// The resumable reader.
 pub struct LeaseParser6 {
     file: Arc<str>,
@@ -282,6 +291,8 @@ pub struct LeaseParser6 {
     scratch: super::lease_fast::Scratch,
     writer: FieldWriter,
     fast_entries: Vec<super::lease6_fast::FastEntry>,
+    /// Collect records instead of applying them ([`LeaseParser6::collecting`]).
+    collect: Option<Vec<Record6>>,
 }
 
 impl LeaseParser6 {
@@ -296,7 +307,78 @@ impl LeaseParser6 {
             scratch: super::lease_fast::Scratch::default(),
             writer: FieldWriter::new(),
             fast_entries: Vec::new(),
+            collect: None,
         }
+    }
+
+    /// A reader for one part of a file read in parallel: it keeps the
+    /// records it reads ([`LeaseParser6::take_records`]) for the caller
+    /// to apply in file order with [`LeaseParser6::apply_records`].
+    pub fn collecting(file: Arc<str>, detail: Detail) -> LeaseParser6 {
+        let mut p = LeaseParser6::new(file, detail);
+        p.collect = Some(Vec::new());
+        p
+    }
+
+    /// The records a collecting reader read, in file order.
+    pub fn take_records(&mut self) -> Vec<Record6> {
+        self.collect
+            .as_mut()
+            .map(std::mem::take)
+            .unwrap_or_default()
+    }
+
+    /// Applies records read by a collecting reader of the bytes that
+    /// follow ours, and takes over its position in the file: this reader
+    /// then goes on from where that part ended. `lines` and `column` are
+    /// that part's own (counted from its start).
+    pub fn apply_records(&mut self, records: Vec<Record6>, part: &LeaseParser6) {
+        let full = self.detail == Detail::Full;
+        let db = Arc::make_mut(&mut self.db);
+        db.v4_entries += part.db.v4_entries;
+        for mut r in records {
+            if let (true, Some(id)) = (full, &r.id) {
+                r.lease.ia = db.identify(id, true).0;
+            }
+            db.apply(r.key, r.lease);
+        }
+        self.lines_before = self.lines_before.saturating_add(part.lines_before);
+        self.column = if part.lines_before > 0 {
+            part.column
+        } else {
+            self.column.saturating_add(part.column.saturating_sub(1))
+        };
+    }
+
+    /// Lines consumed so far (a collecting part's own count).
+    pub fn lines(&self) -> u32 {
+        self.lines_before
+    }
+
+    /// Applies one record, or keeps it when collecting. The IA id joins
+    /// the arena only with a record (an IA whose entries were all
+    /// discarded leaves none), so both ways give the same arena.
+    fn record(&mut self, key: Key6, mut lease: Lease6, id: &str) {
+        let full = self.detail == Detail::Full;
+        match self.collect.as_mut() {
+            Some(list) => list.push(Record6 {
+                key,
+                lease,
+                id: full.then(|| id.into()),
+            }),
+            None => {
+                let db = Arc::make_mut(&mut self.db);
+                if full {
+                    lease.ia = db.identify(id, true).0;
+                }
+                db.apply(key, lease);
+            }
+        }
+    }
+
+    /// The IA's fingerprint (its arena index comes with its records).
+    fn identify(&mut self, id: &str) -> (u32, u128) {
+        (NO_ID, fingerprint(id))
     }
 
     pub fn db(&self) -> &LeaseDb6 {
@@ -428,10 +510,10 @@ impl LeaseParser6 {
             &mut self.writer,
             &mut self.fast_entries,
         )?;
-        let db = Arc::make_mut(&mut self.db);
-        let (index, print) = db.identify(ia.id, full);
-        for e in self.fast_entries.drain(..) {
-            db.apply(
+        let (index, print) = self.identify(ia.id);
+        let mut entries = std::mem::take(&mut self.fast_entries);
+        for e in entries.drain(..) {
+            self.record(
                 e.key,
                 Lease6 {
                     kind: ia.kind,
@@ -444,8 +526,11 @@ impl LeaseParser6 {
                     max_life: e.max_life,
                     vars: e.vars,
                 },
+                ia.id,
             );
         }
+        // Keep the buffer for the next IA.
+        self.fast_entries = entries;
         Some(ia.end)
     }
 
@@ -547,8 +632,7 @@ impl LeaseParser6 {
             );
             return self.broken(cur, open.pos(), message, diags);
         }
-        let full = self.detail == Detail::Full;
-        let ia = Arc::make_mut(&mut self.db).identify(&id, full);
+        let ia = self.identify(&id);
         let mut cltt = None;
         let mut entries: Vec<Entry> = Vec::new();
         loop {
@@ -624,12 +708,9 @@ impl LeaseParser6 {
                 }
             }
         }
-        if !entries.is_empty() {
-            let db = Arc::make_mut(&mut self.db);
-            for mut e in entries {
-                e.lease.cltt = cltt;
-                db.apply(e.key, e.lease);
-            }
+        for mut e in entries {
+            e.lease.cltt = cltt;
+            self.record(e.key, e.lease, &id);
         }
         Outcome::Done
     }

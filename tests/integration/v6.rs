@@ -567,3 +567,44 @@ fn fast_path_reads_what_the_general_parser_reads() {
         }
     }
 }
+
+/// A large file read in parallel parts gives what one pass gives: the
+/// same database, diagnostics (with their lines) and position (the parts
+/// of the generated file are cut at 64 KiB here instead of 16 MiB).
+#[test]
+fn parts_read_in_parallel_give_one_pass() {
+    use dhcpstats::dhcp::Detail;
+    use dhcpstats::inputs::read_leases6_in_parts;
+    let dir = TempDir::new("v6-parts");
+    let generated = dir.path("gen.leases");
+    crate::common::gunzip(
+        &testdata("generated/v6-default/dhcpd6.leases.gz"),
+        &generated,
+    );
+    // A damaged copy too: a part must not end inside a broken IA.
+    let text = std::fs::read_to_string(&generated).unwrap();
+    let damaged = dir.write(
+        "damaged.leases",
+        text.replacen("  }\n}\n", "  }\n", 40).replacen(
+            "binding state active;",
+            "binding state bogus;",
+            25,
+        ),
+    );
+    for file in [&generated, &damaged] {
+        for detail in [Detail::Full, Detail::Summary] {
+            let one = read_leases6_in_parts(file, detail, 0).unwrap();
+            let parts = read_leases6_in_parts(file, detail, 64 * 1024).unwrap();
+            assert!(one.db() == parts.db(), "{}: {detail:?}", file.display());
+            let lines = |d: &dhcpstats::diag::Diagnostics| -> Vec<String> {
+                d.items().iter().map(|x| x.to_string()).collect()
+            };
+            assert_eq!(lines(&one.diags), lines(&parts.diags), "{}", file.display());
+            assert_eq!(
+                (one.consumed, one.stamp.identity.size),
+                (parts.consumed, parts.stamp.identity.size)
+            );
+            assert!(!one.diags.items().is_empty() || file == &generated);
+        }
+    }
+}
