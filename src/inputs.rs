@@ -481,12 +481,16 @@ fn read_parts6(
         start = c;
     }
     bounds.push((start, u64::MAX));
-    let parts: Vec<io::Result<Read6>> = std::thread::scope(|scope| {
+    // The first part is read on this thread straight into the database
+    // (no records held: the memory of a part's records is the cost of
+    // reading in parallel); the others on their own threads meanwhile.
+    std::thread::scope(|scope| {
         let handles: Vec<_> = bounds
             .iter()
+            .skip(1)
             .map(|&(from, to)| {
                 let name = Arc::clone(name);
-                scope.spawn(move || {
+                scope.spawn(move || -> io::Result<Read6> {
                     let mut parser = LeaseParser6::collecting(name, detail);
                     let mut diags = Diagnostics::new();
                     let mut reader = RangeReader::new(file, from, to);
@@ -495,34 +499,36 @@ fn read_parts6(
                 })
             })
             .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join()
-                    .unwrap_or_else(|_| Err(io::Error::other("a lease reader thread panicked")))
-            })
-            .collect()
-    });
-    let last = parts.len().saturating_sub(1);
-    let mut merged = LeaseParser6::new(Arc::clone(name), detail);
-    let mut diags = Diagnostics::new();
-    let (mut offset, mut consumed, mut first_head) = (0u64, 0u64, Vec::new());
-    for (i, part) in parts.into_iter().enumerate() {
-        let (mut parser, mut part_diags, part_consumed, part_read, head) = part?;
-        if i != last && part_consumed < part_read {
-            return Ok(None);
+        let mut merged = LeaseParser6::new(Arc::clone(name), detail);
+        let mut diags = Diagnostics::new();
+        let (first_from, first_to) = bounds.first().copied().unwrap_or((0, u64::MAX));
+        let mut reader = RangeReader::new(file, first_from, first_to);
+        let (first_consumed, first_read, head) = feed6(&mut reader, &mut merged, &mut diags)?;
+        let mut complete = first_consumed == first_read;
+        let (mut offset, mut consumed) = (first_read, first_consumed);
+        let last = handles.len();
+        for (i, h) in handles.into_iter().enumerate() {
+            let part = h
+                .join()
+                .unwrap_or_else(|_| Err(io::Error::other("a lease reader thread panicked")));
+            let (mut parser, mut part_diags, part_consumed, part_read, _) = part?;
+            if !complete {
+                // Wait for every thread, then read in one pass.
+                continue;
+            }
+            if i + 1 != last && part_consumed < part_read {
+                complete = false;
+                continue;
+            }
+            part_diags.shift_lines(merged.lines());
+            diags.extend(part_diags);
+            let records = parser.take_records();
+            merged.apply_records(records, &parser);
+            consumed = offset + part_consumed;
+            offset += part_read;
         }
-        if i == 0 {
-            first_head = head;
-        }
-        part_diags.shift_lines(merged.lines());
-        diags.extend(part_diags);
-        let records = parser.take_records();
-        merged.apply_records(records, &parser);
-        consumed = offset + part_consumed;
-        offset += part_read;
-    }
-    Ok(Some((merged, diags, consumed, offset, first_head)))
+        Ok(complete.then_some((merged, diags, consumed, offset, head)))
+    })
 }
 
 /// A DHCPv4 lease file given as the v6 one: a warning naming the key.
