@@ -123,25 +123,19 @@ fn address(b: &mut Bytes<'_>, stop: u8) -> Option<u128> {
     let window = rest.get(..rest.len().min(46))?;
     let n = memchr::memchr(stop, window)?;
     let text = window.get(..n)?;
-    // As dhcpd writes them: lowercase hex, ':' (the general reader takes
-    // any case too, and a '.' means an IPv4 tail: the standard parser).
-    let canonical = n > 0
-        && text
-            .iter()
-            .all(|&c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c) || c == b':');
-    let a = if canonical {
-        groups(text)?
-    } else if n > 0
-        && text
-            .iter()
-            .all(|&c| c.is_ascii_hexdigit() || matches!(c, b':' | b'.'))
-    {
-        if text.iter().any(u8::is_ascii_uppercase) {
-            return None;
+    // Hex groups (any case, as the general reader takes them) in one
+    // pass; an IPv4 tail or anything odd goes to the standard parser,
+    // still only over the characters the general reader would gather.
+    let a = match groups(text) {
+        Some(a) => a,
+        None if n > 0
+            && text
+                .iter()
+                .all(|c| c.is_ascii_hexdigit() || matches!(c, b':' | b'.')) =>
+        {
+            u128::from(std::str::from_utf8(text).ok()?.parse::<Ipv6Addr>().ok()?)
         }
-        u128::from(std::str::from_utf8(text).ok()?.parse::<Ipv6Addr>().ok()?)
-    } else {
-        return None;
+        None => return None,
     };
     b.p += n;
     Some(a)
@@ -150,50 +144,68 @@ fn address(b: &mut Bytes<'_>, stop: u8) -> Option<u128> {
 /// `h:h:…` with at most one `::`, 1-4 hex digits a group, no IPv4 tail:
 /// the address, or `None` for the standard parser to decide.
 fn groups(text: &[u8]) -> Option<u128> {
-    let parse = |part: &[u8]| -> Option<(u128, u32)> {
-        if part.is_empty() {
-            return Some((0, 0));
-        }
-        let mut v: u128 = 0;
-        let mut n = 0;
-        for g in part.split(|&c| c == b':') {
-            if g.is_empty() || g.len() > 4 {
-                return None;
-            }
-            let mut x: u128 = 0;
-            for &c in g {
-                let d = match c {
-                    b'0'..=b'9' => c - b'0',
-                    b'a'..=b'f' => c - b'a' + 10,
-                    b'A'..=b'F' => c - b'A' + 10,
-                    _ => return None,
-                };
-                x = x << 4 | u128::from(d);
-            }
-            v = v << 16 | x;
-            n += 1;
-        }
-        Some((v, n))
-    };
-    match text.windows(2).position(|w| w == b"::") {
-        None => {
-            let (v, n) = parse(text)?;
-            (n == 8).then_some(v)
-        }
-        Some(i) => {
-            let (head, tail) = (text.get(..i)?, text.get(i + 2..)?);
-            if tail.windows(2).any(|w| w == b"::") {
-                return None;
-            }
-            let (h, hn) = parse(head)?;
-            let (t, tn) = parse(tail)?;
-            if hn + tn > 7 {
-                return None;
-            }
-            let shift = 16 * (8 - hn);
-            Some(h.checked_shl(shift).unwrap_or(0) | t)
-        }
+    // One pass: groups into `g`, and where the `::` gap is.
+    let mut g = [0u16; 8];
+    let mut n = 0usize;
+    let mut gap: Option<usize> = None;
+    let (mut cur, mut digits) = (0u16, 0u32);
+    let mut i = 0;
+    if text.starts_with(b"::") {
+        gap = Some(0);
+        i = 2;
+    } else if text.first() == Some(&b':') {
+        return None;
     }
+    while let Some(&c) = text.get(i) {
+        if c == b':' {
+            if digits == 0 {
+                return None;
+            }
+            *g.get_mut(n)? = cur;
+            n += 1;
+            (cur, digits) = (0, 0);
+            i += 1;
+            if text.get(i) == Some(&b':') {
+                if gap.is_some() {
+                    return None;
+                }
+                gap = Some(n);
+                i += 1;
+            } else if i == text.len() {
+                return None;
+            }
+            continue;
+        }
+        let d = match c {
+            b'0'..=b'9' => c - b'0',
+            b'a'..=b'f' => c - b'a' + 10,
+            b'A'..=b'F' => c - b'A' + 10,
+            _ => return None,
+        };
+        if digits == 4 {
+            return None;
+        }
+        cur = cur << 4 | u16::from(d);
+        digits += 1;
+        i += 1;
+    }
+    if digits > 0 {
+        *g.get_mut(n)? = cur;
+        n += 1;
+    }
+    let (head, tail) = match gap {
+        None if n == 8 => (n, 0),
+        None => return None,
+        Some(_) if n > 7 => return None,
+        Some(at) => (at, n - at),
+    };
+    let mut v: u128 = 0;
+    for (k, &x) in g.iter().take(n).enumerate() {
+        // Head groups from the left, tail groups flush right.
+        let slot = if k < head { k } else { 8 - tail + (k - head) };
+        v |= u128::from(x) << (16 * (7 - slot));
+    }
+    Some(v)
 }
 
 /// The body of an `iaaddr`/`iaprefix` after its address: ` {`, fields,
@@ -293,7 +305,36 @@ mod tests {
             let std: Ipv6Addr = text.parse().unwrap();
             assert_eq!(groups(text.as_bytes()), Some(u128::from(std)), "{text}");
         }
+        // Random addresses with runs of zero groups, compressed as the
+        // standard library writes them and written out in full.
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        for _ in 0..20_000 {
+            let mut v: u128 = 0;
+            for k in 0..8 {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                let group = if x % 3 == 0 {
+                    0
+                } else {
+                    u128::from((x >> 20) as u16)
+                };
+                v |= group << (16 * k);
+            }
+            let short = Ipv6Addr::from(v).to_string();
+            if !short.contains('.') {
+                assert_eq!(groups(short.as_bytes()), Some(v), "{short}");
+            }
+            let full: Vec<String> = Ipv6Addr::from(v)
+                .segments()
+                .iter()
+                .map(|g| format!("{g:X}"))
+                .collect();
+            assert_eq!(groups(full.join(":").as_bytes()), Some(v));
+        }
         for bad in [
+            ":::",
+            "1:::2",
             "1:2:3:4:5:6:7:8:9",
             "1::2::3",
             "12345::",
