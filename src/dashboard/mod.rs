@@ -742,10 +742,14 @@ fn leases6_table(p: &mut Page, g: &Generation, sr: &Subnet6Report) {
             .cell(counted_name(classify6(l, g.report.now)))
             .cell(l.kind.as_str())
             .cell(l.state.as_str())
-            .cell(&time(Some(l.ends)))
-            .cell(&time(l.cltt))
-            .cell(&l.preferred_life.map(|v| v.to_string()).unwrap_or_default())
-            .cell(&l.max_life.map(|v| v.to_string()).unwrap_or_default())
+            .cell(&time(Some(l.ends())))
+            .cell(&time(l.cltt()))
+            .cell(
+                &l.preferred_life()
+                    .map(|v| v.to_string())
+                    .unwrap_or_default(),
+            )
+            .cell(&l.max_life().map(|v| v.to_string()).unwrap_or_default())
             .raw("<td class=\"wrap\">")
             .text(db.ia_id(l))
             .raw("</td><td class=\"wrap\">");
@@ -895,7 +899,7 @@ pub fn search_page(cx: &Context<'_>, hits: &Hits<'_>) -> Vec<u8> {
                         p.raw("<td class=\"wrap\">")
                             .text(db.ia_id(l))
                             .raw("</td>")
-                            .cell(crate::dhcp::time::LeaseTimeText::new(l.ends).as_str());
+                            .cell(crate::dhcp::time::LeaseTimeText::new(l.ends()).as_str());
                     }
                     None => {
                         p.cell("").cell("");

@@ -66,29 +66,104 @@ impl Key6 {
     }
 }
 
-/// The last record of one address or prefix.
+/// The last record of one address or prefix. Packed (64 bytes: a million
+/// of them sit in one hash table): times as seconds with sentinels,
+/// lifetimes with presence bits, the fingerprint without 16-byte
+/// alignment; read them through the methods.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Lease6 {
     pub kind: IaKind,
+    pub state: BindingState,
+    /// Bit 0: `preferred-life` given; bit 1: `max-life` given.
+    lives_given: u8,
     /// The IA's id in the database's arena ([`LeaseDb6::ia_id`]); in
     /// summary detail none is kept.
     pub ia: u32,
     /// A 128-bit fingerprint of the IA id: what the winning rule compares
     /// (two ids that differ collide with odds of 2^-128; interning every
     /// id only to compare it cost a third of the read).
-    pub ia_print: u128,
-    pub state: BindingState,
-    pub ends: LeaseTime,
-    /// The IA's `cltt`.
-    pub cltt: Option<LeaseTime>,
-    pub preferred_life: Option<u32>,
-    pub max_life: Option<u32>,
+    ia_print: [u64; 2],
+    /// Unix seconds; [`NEVER`] for `never`.
+    ends: i64,
+    /// The IA's `cltt`: Unix seconds, [`NEVER`], or [`NO_TIME`].
+    cltt: i64,
+    preferred_life: u32,
+    max_life: u32,
     /// `set NAME = VALUE;` (encoded with [`FieldWriter::set`]); empty in
     /// summary mode.
     pub vars: Box<[u8]>,
 }
 
+/// Sentinels of the packed times (no date dhcpd writes comes near them:
+/// dates are before 2038, `epoch` values at most `time::MAX_SECONDS`).
+const NEVER: i64 = i64::MAX;
+const NO_TIME: i64 = i64::MIN;
+
+fn pack_time(t: LeaseTime) -> i64 {
+    match t {
+        LeaseTime::Never => NEVER,
+        LeaseTime::At(s) => s.clamp(NO_TIME + 1, NEVER - 1),
+    }
+}
+
+fn unpack_time(v: i64) -> Option<LeaseTime> {
+    match v {
+        NO_TIME => None,
+        NEVER => Some(LeaseTime::Never),
+        s => Some(LeaseTime::At(s)),
+    }
+}
+
 impl Lease6 {
+    pub fn new(kind: IaKind, state: BindingState, ends: LeaseTime) -> Lease6 {
+        Lease6 {
+            kind,
+            state,
+            lives_given: 0,
+            ia: NO_ID,
+            ia_print: [0; 2],
+            ends: pack_time(ends),
+            cltt: NO_TIME,
+            preferred_life: 0,
+            max_life: 0,
+            vars: Box::default(),
+        }
+    }
+
+    /// The IA: its arena index and the fingerprint of its id.
+    fn with_ia(mut self, (index, print): (u32, u128)) -> Lease6 {
+        self.ia = index;
+        self.ia_print = [print as u64, (print >> 64) as u64];
+        self
+    }
+
+    fn with_lives(mut self, preferred: Option<u32>, max: Option<u32>) -> Lease6 {
+        self.lives_given = u8::from(preferred.is_some()) | u8::from(max.is_some()) << 1;
+        self.preferred_life = preferred.unwrap_or(0);
+        self.max_life = max.unwrap_or(0);
+        self
+    }
+
+    fn set_cltt(&mut self, cltt: Option<LeaseTime>) {
+        self.cltt = cltt.map_or(NO_TIME, pack_time);
+    }
+
+    pub fn ends(&self) -> LeaseTime {
+        unpack_time(self.ends).unwrap_or(LeaseTime::Never)
+    }
+
+    pub fn cltt(&self) -> Option<LeaseTime> {
+        unpack_time(self.cltt)
+    }
+
+    pub fn preferred_life(&self) -> Option<u32> {
+        (self.lives_given & 1 != 0).then_some(self.preferred_life)
+    }
+
+    pub fn max_life(&self) -> Option<u32> {
+        (self.lives_given & 2 != 0).then_some(self.max_life)
+    }
+
     /// `active` and `abandoned` hold an address against other IAs.
     fn holds(&self) -> bool {
         matches!(self.state, BindingState::Active | BindingState::Abandoned)
@@ -513,21 +588,12 @@ impl LeaseParser6 {
         let (index, print) = self.identify(ia.id);
         let mut entries = std::mem::take(&mut self.fast_entries);
         for e in entries.drain(..) {
-            self.record(
-                e.key,
-                Lease6 {
-                    kind: ia.kind,
-                    ia: index,
-                    ia_print: print,
-                    state: e.state,
-                    ends: e.ends,
-                    cltt: ia.cltt,
-                    preferred_life: e.preferred_life,
-                    max_life: e.max_life,
-                    vars: e.vars,
-                },
-                ia.id,
-            );
+            let mut lease = Lease6::new(ia.kind, e.state, e.ends)
+                .with_ia((index, print))
+                .with_lives(e.preferred_life, e.max_life);
+            lease.set_cltt(ia.cltt);
+            lease.vars = e.vars;
+            self.record(e.key, lease, ia.id);
         }
         // Keep the buffer for the next IA.
         self.fast_entries = entries;
@@ -709,7 +775,7 @@ impl LeaseParser6 {
             }
         }
         for mut e in entries {
-            e.lease.cltt = cltt;
+            e.lease.set_cltt(cltt);
             self.record(e.key, e.lease, &id);
         }
         Outcome::Done
@@ -722,7 +788,7 @@ impl LeaseParser6 {
         cur: &mut Cursor<'_>,
         buf: &[u8],
         kw: Token,
-        (kind, (ia, ia_print), prefix): (IaKind, (u32, u128), bool),
+        (kind, ia, prefix): (IaKind, (u32, u128), bool),
         diags: &mut Diagnostics,
     ) -> Result<Option<Entry>, Outcome> {
         let key = if prefix {
@@ -869,20 +935,11 @@ impl LeaseParser6 {
         } else {
             Box::default()
         };
-        Ok(Some(Entry {
-            key,
-            lease: Lease6 {
-                kind,
-                ia,
-                ia_print,
-                state,
-                ends,
-                cltt: None,
-                preferred_life,
-                max_life,
-                vars,
-            },
-        }))
+        let mut lease = Lease6::new(kind, state, ends)
+            .with_ia(ia)
+            .with_lives(preferred_life, max_life);
+        lease.vars = vars;
+        Ok(Some(Entry { key, lease }))
     }
 
     /// Skips to the end of the entry's block (its `{` was consumed).
@@ -1185,10 +1242,10 @@ mod tests {
         assert_eq!(key.text(), "2001:db8:1fe:5d00::/56");
         assert_eq!(db.ia_id(lease), "0a:01:00:00:00:01");
         assert_eq!(
-            (lease.kind, lease.preferred_life, lease.max_life),
+            (lease.kind, lease.preferred_life(), lease.max_life()),
             (IaKind::Pd, Some(300), Some(600))
         );
-        assert_eq!(lease.ends, LeaseTime::Never);
+        assert_eq!(lease.ends(), LeaseTime::Never);
         let vars: Vec<(String, String)> = super::super::lease_fields::Fields::new(&lease.vars)
             .filter_map(|f| match f {
                 super::super::lease_fields::Field::Set(n, v) => Some((

@@ -63,7 +63,7 @@ pub struct Report6 {
 pub fn classify6(lease: &Lease6, now: i64) -> Counted {
     match lease.state {
         BindingState::Active => {
-            if lease.ends.has_passed(now) {
+            if lease.ends().has_passed(now) {
                 Counted::Expired
             } else {
                 Counted::Active
@@ -269,7 +269,7 @@ pub fn build(conf: &Conf, db: &LeaseDb6, now: i64, detail: Detail) -> Report6 {
             *c.counter(how) += 1;
         }
         if how == Counted::Active {
-            if let LeaseTime::At(t) = lease.ends {
+            if let LeaseTime::At(t) = lease.ends() {
                 valid_until = Some(valid_until.map_or(t, |v| v.min(t)));
             }
         }

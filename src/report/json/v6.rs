@@ -210,17 +210,17 @@ impl Serialize for Lease6Json<'_> {
         };
         map.serialize_entry("ia-type", l.kind.as_str())?;
         map.serialize_entry("ia-id", self.db.ia_id(l))?;
-        if let Some(t) = l.cltt {
+        if let Some(t) = l.cltt() {
             map.serialize_entry("cltt", LeaseTimeText::new(t).as_str())?;
         }
         map.serialize_entry("binding-state", l.state.as_str())?;
-        if let Some(v) = l.preferred_life {
+        if let Some(v) = l.preferred_life() {
             map.serialize_entry("preferred-life", &v)?;
         }
-        if let Some(v) = l.max_life {
+        if let Some(v) = l.max_life() {
             map.serialize_entry("max-life", &v)?;
         }
-        map.serialize_entry("ends", LeaseTimeText::new(l.ends).as_str())?;
+        map.serialize_entry("ends", LeaseTimeText::new(l.ends()).as_str())?;
         // A variable set twice keeps its first place and its last value.
         let mut vars: Vec<(std::borrow::Cow<'_, str>, std::borrow::Cow<'_, str>)> = Vec::new();
         for f in Fields::new(&l.vars) {
