@@ -558,24 +558,16 @@ pub fn subnet_page(cx: &Context<'_>, index: usize) -> Option<Vec<u8>> {
     p.raw("</table></div>");
 
     let o = &subnet.options;
-    let options: [(&str, Option<String>); 5] = [
-        ("routers", o.routers.as_ref().map(|v| v.join(", "))),
-        ("dns_servers", o.dns_servers.as_ref().map(|v| v.join(", "))),
-        ("ntp_servers", o.ntp_servers.as_ref().map(|v| v.join(", "))),
-        ("domain_name", o.domain_name.clone()),
-        ("ddns_domain_name", o.ddns_domain_name.clone()),
-    ];
-    p.raw("<h2>Options</h2><div class=\"scroll\"><table>");
-    for (name, value) in options {
-        if let Some(v) = value {
-            p.raw("<tr><th>")
-                .text(name)
-                .raw("</th>")
-                .cell(&v)
-                .raw("</tr>");
-        }
-    }
-    p.raw("</table></div>");
+    options_table(
+        &mut p,
+        &[
+            ("routers", o.routers.as_ref().map(|v| v.join(", "))),
+            ("dns_servers", o.dns_servers.as_ref().map(|v| v.join(", "))),
+            ("ntp_servers", o.ntp_servers.as_ref().map(|v| v.join(", "))),
+            ("domain_name", o.domain_name.clone()),
+            ("ddns_domain_name", o.ddns_domain_name.clone()),
+        ],
+    );
 
     p.raw("<h2>Reservations (")
         .num(sr.statics.len())
@@ -593,6 +585,21 @@ pub fn subnet_page(cx: &Context<'_>, index: usize) -> Option<Vec<u8>> {
     leases_table(&mut p, cx, sr);
     footer(&mut p);
     Some(p.finish())
+}
+
+/// The options a subnet sets, one row each (unset ones left out).
+fn options_table(p: &mut Page, options: &[(&str, Option<String>)]) {
+    p.raw("<h2>Options</h2><div class=\"scroll\"><table>");
+    for (name, value) in options {
+        if let Some(v) = value {
+            p.raw("<tr><th>")
+                .text(name)
+                .raw("</th>")
+                .cell(v)
+                .raw("</tr>");
+        }
+    }
+    p.raw("</table></div>");
 }
 
 /// A subnet6's page: its NA numbers (and temporary and prefix pools),
@@ -676,23 +683,16 @@ pub fn subnet6_page(cx: &Context<'_>, index: usize) -> Option<Vec<u8>> {
     p.raw("</table></div>");
 
     let o = &subnet.options;
-    p.raw("<h2>Options</h2><div class=\"scroll\"><table>");
-    for (name, value) in [
-        ("dns_servers", o.dns_servers.as_ref().map(|v| v.join(", "))),
-        (
-            "domain_search",
-            o.domain_search.as_ref().map(|v| v.join(", ")),
-        ),
-    ] {
-        if let Some(v) = value {
-            p.raw("<tr><th>")
-                .text(name)
-                .raw("</th>")
-                .cell(&v)
-                .raw("</tr>");
-        }
-    }
-    p.raw("</table></div>");
+    options_table(
+        &mut p,
+        &[
+            ("dns_servers", o.dns_servers.as_ref().map(|v| v.join(", "))),
+            (
+                "domain_search",
+                o.domain_search.as_ref().map(|v| v.join(", ")),
+            ),
+        ],
+    );
 
     p.raw("<h2>Reservations (")
         .num(sr.statics.len())
