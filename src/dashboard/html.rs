@@ -8,6 +8,9 @@
 
 use std::sync::OnceLock;
 
+/// The digit-group separator of counts: a narrow no-break space.
+pub const GROUP: char = '\u{202f}';
+
 /// An HTML document being written.
 pub struct Page {
     out: String,
@@ -71,6 +74,28 @@ impl Page {
     /// A right-aligned number cell.
     pub fn num_cell(&mut self, n: impl std::fmt::Display) -> &mut Page {
         self.raw("<td class=\"n\">").num(n).raw("</td>")
+    }
+
+    /// A count, its digits grouped by three from 10 000 on (a /64's
+    /// 18 446 744 073 709 551 616 must be readable at a glance).
+    pub fn count(&mut self, n: u128) -> &mut Page {
+        let digits = n.to_string();
+        if digits.len() <= 4 {
+            self.out.push_str(&digits);
+            return self;
+        }
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                self.out.push(GROUP);
+            }
+            self.out.push(c);
+        }
+        self
+    }
+
+    /// A right-aligned count cell ([`Page::count`]).
+    pub fn count_cell(&mut self, n: u128) -> &mut Page {
+        self.raw("<td class=\"n\">").count(n).raw("</td>")
     }
 
     pub fn finish(mut self) -> Vec<u8> {
@@ -156,6 +181,16 @@ td.wrap{white-space:normal;overflow-wrap:anywhere;min-width:20em;max-width:60em}
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_are_grouped_by_three() {
+        let mut p = Page::new("t");
+        for n in [0u128, 9999, 10_000, 123_456_789, 18_446_744_073_709_551_616] {
+            p.count(n).raw("|");
+        }
+        let html = String::from_utf8(p.finish()).unwrap().replace(GROUP, " ");
+        assert!(html.contains("0|9999|10 000|123 456 789|18 446 744 073 709 551 616|"));
+    }
 
     #[test]
     fn markup_in_text_comes_out_inert() {

@@ -292,7 +292,7 @@ fn number_cells(p: &mut Page, c: &Counts) {
         c.unused,
         c.statics,
     ] {
-        p.num_cell(n);
+        p.count_cell(n);
     }
 }
 
@@ -551,7 +551,7 @@ pub fn subnet_page(cx: &Context<'_>, index: usize) -> Option<Vec<u8>> {
         p.raw("<tr>")
             .cell(&r.low.to_string())
             .cell(&r.high.to_string())
-            .num_cell(r.size())
+            .count_cell(u128::from(r.size()))
             .cell(if r.dynamic_bootp { "dynamic-bootp" } else { "" })
             .raw("</tr>");
     }
@@ -668,7 +668,7 @@ pub fn subnet6_page(cx: &Context<'_>, index: usize) -> Option<Vec<u8>> {
                 .cell(kind)
                 .cell(&r.low.to_string())
                 .cell(&r.high.to_string())
-                .num_cell(r.size())
+                .count_cell(r.size())
                 .raw("</tr>");
         }
     }
@@ -677,7 +677,7 @@ pub fn subnet6_page(cx: &Context<'_>, index: usize) -> Option<Vec<u8>> {
             .cell(&format!("prefixes /{}", r.bits))
             .cell(&r.low.to_string())
             .cell(&r.high.to_string())
-            .num_cell(r.count())
+            .count_cell(r.count())
             .raw("</tr>");
     }
     p.raw("</table></div>");

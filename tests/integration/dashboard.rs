@@ -21,7 +21,8 @@ pub fn row_cells(html: &str, href: &str) -> Vec<String> {
         .skip(1)
         .map(|c| {
             let c = &c[c.find('>').expect("cell start") + 1..];
-            c[..c.find("</td>").unwrap_or(c.len())].to_string()
+            // Counts group their digits with narrow no-break spaces.
+            c[..c.find("</td>").unwrap_or(c.len())].replace('\u{202f}', "")
         })
         .collect()
 }
