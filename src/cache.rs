@@ -108,8 +108,9 @@ pub struct GenerationInfo {
     /// Every diagnostic: configuration, lease file, host placement.
     pub diagnostics: Diagnostics,
     /// The version of the lease database the report counts
-    /// ([`LeaseTail::version`]).
+    /// ([`LeaseTail::version`]), and of the v6 one.
     pub db_version: u64,
+    pub db6_version: u64,
     /// Which paths it was read from ([`Cache::set_paths`] counts changes).
     pub paths_epoch: u64,
 }
@@ -655,9 +656,9 @@ impl Cache {
         let mut error: Option<String> = None;
         let mut files_changed = false;
         let mut conf_reloaded = false;
-        // The report of the generation we let go of (and the version of
-        // the database it counts), to update in place.
-        let mut previous_report: Option<(Report, u64)> = None;
+        // The report of the generation we let go of (and the versions of
+        // the databases it counts), to update in place.
+        let mut previous_report: Option<(Report, u64, u64)> = None;
 
         if let (true, Some(f)) = (conf_changed, &paths4) {
             match inputs::read_conf(f, Family::V4) {
@@ -700,7 +701,8 @@ impl Cache {
                         // database in place instead of copying all of it.
                         let taken = self.write_published().current.take();
                         if let Some(g) = taken.and_then(|g| Arc::try_unwrap(g).ok()) {
-                            previous_report = Some((g.report, g.info.db_version));
+                            previous_report =
+                                Some((g.report, g.info.db_version, g.info.db6_version));
                         }
                         t.update(now_id)
                     }
@@ -742,7 +744,7 @@ impl Cache {
                 // (The v6 side above may have taken it already.)
                 let taken = self.write_published().current.take();
                 if let Some(g) = taken.and_then(|g| Arc::try_unwrap(g).ok()) {
-                    previous_report = Some((g.report, g.info.db_version));
+                    previous_report = Some((g.report, g.info.db_version, g.info.db6_version));
                 }
                 match st.tail.as_mut() {
                     Some(t) => t.update(now_id),
@@ -789,7 +791,7 @@ impl Cache {
             }
             // We let go of the last generation before a read that then
             // failed: its data is unchanged in the tails; rebuild it.
-            if let Some(g) = Self::generation(st, st.next_id, now, None) {
+            if let Some(g) = Self::generation(st, st.next_id, now, None, None) {
                 st.next_id += 1;
                 published.info = Some(Arc::clone(&g.info));
                 published.current = Some(Arc::clone(&g));
@@ -814,10 +816,21 @@ impl Cache {
         // is the new report, unless hosts or the configuration changed too.
         // The report must count exactly the database the changes were
         // applied to (a generation may have been skipped by a failed read).
+        // The v6 part of the previous report, apart: it is updated (or
+        // rebuilt) on its own.
+        let mut previous6: Option<(report::v6::Report6, i64, u64)> = None;
+        let previous_report = previous_report.map(|(mut r, v4, v6)| {
+            previous6 = Some((*std::mem::take(&mut r.v6), r.now, v6));
+            (r, v4)
+        });
         let appended = st.tail.as_ref().and_then(LeaseTail::appended);
-        let base = match appended {
-            Some((from, a)) if !a.hosts_changed && !conf_reloaded && files_changed => {
-                let report = match previous_report {
+        let current4 = st.tail.as_ref().map(LeaseTail::version);
+        let base = match (appended, previous_report) {
+            _ if conf_reloaded || !files_changed => None,
+            // Its file did not change (the v6 one did): nothing to apply.
+            (_, Some((r, version))) if Some(version) == current4 => Some((r, &[][..])),
+            (Some((from, a)), previous) if !a.hosts_changed => {
+                let report = match previous {
                     Some((r, version)) => (version == from).then_some(r),
                     // Still answering from it: update a copy.
                     None => self
@@ -831,7 +844,18 @@ impl Cache {
             }
             _ => None,
         };
-        let Some(generation) = Self::generation(st, st.next_id, now, base) else {
+        let base6 = match (previous6, st.tail6.as_ref()) {
+            _ if conf_reloaded || !files_changed => None,
+            (Some((r6, then, version)), Some(t6)) if t6.version() == version => {
+                Some((r6, then, &[][..]))
+            }
+            (Some((r6, then, version)), Some(t6)) => match t6.appended() {
+                Some((from, changes)) if from == version => Some((r6, then, changes)),
+                _ => None,
+            },
+            _ => None,
+        };
+        let Some(generation) = Self::generation(st, st.next_id, now, base, base6) else {
             return Err(NoData("no data has been read yet".into()));
         };
         st.next_id += 1;
@@ -863,6 +887,7 @@ impl Cache {
         id: u64,
         now: i64,
         base: Option<(Report, &[LeaseChange])>,
+        base6: Option<(report::v6::Report6, i64, &[crate::dhcp::leases6::Change6])>,
     ) -> Option<Arc<Generation>> {
         let four = match (&st.paths.v4, &st.conf, &st.tail) {
             (None, _, _) => None,
@@ -921,7 +946,13 @@ impl Cache {
             let d6 = tail6.db();
             diagnostics.extend(c6.diags.clone());
             diagnostics.extend(tail6.diagnostics().clone());
-            let r6 = report::v6::build(&c6.conf, &d6, now, Detail::Full);
+            // After an append (or with the v6 file unchanged) the previous
+            // v6 report updated with the changed keys, when that is exact.
+            let updated6 = base6.and_then(|(r6, then, changes)| {
+                report::v6::update(r6, then, &c6.conf, &d6, changes, now).ok()
+            });
+            let r6 =
+                updated6.unwrap_or_else(|| report::v6::build(&c6.conf, &d6, now, Detail::Full));
             diagnostics.extend(report::v6::placement_diagnostics(
                 &c6.conf,
                 &r6,
@@ -952,6 +983,7 @@ impl Cache {
             leases6,
             diagnostics,
             db_version,
+            db6_version: st.tail6.as_ref().map_or(0, LeaseTail6::version),
             paths_epoch: st.paths_epoch,
         });
         Some(Arc::new(Generation {

@@ -9,10 +9,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
-use super::{LeaseFileInfo, ReadKind, TailChange, io_error};
+use super::{LeaseFileInfo, ReadKind, TailChange, io_error, next_db_version};
 use crate::clock::unix_now;
 use crate::dhcp::Detail;
-use crate::dhcp::leases6::{LeaseDb6, LeaseParser6};
+use crate::dhcp::leases6::{Change6, LeaseDb6, LeaseParser6};
 use crate::diag::Diagnostics;
 use crate::inputs::{self, Identity, InputError};
 
@@ -26,6 +26,11 @@ pub struct LeaseTail6 {
     diags: Diagnostics,
     info: LeaseFileInfo,
     head: Vec<u8>,
+    /// Which state of the database this is (as [`super::LeaseTail::version`]).
+    version: u64,
+    /// What the last read changed when it read appended bytes (each key
+    /// with its record before), and the version it was applied to.
+    appended: Option<(u64, Vec<Change6>)>,
 }
 
 impl LeaseTail6 {
@@ -46,6 +51,8 @@ impl LeaseTail6 {
             parser: data.parser,
             diags: data.diags,
             head: data.head,
+            version: next_db_version(),
+            appended: None,
         })
     }
 
@@ -63,6 +70,16 @@ impl LeaseTail6 {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+
+    /// The keys the last read changed, if it read only appended bytes,
+    /// with the version of the database they were applied to.
+    pub fn appended(&self) -> Option<(u64, &[Change6])> {
+        self.appended.as_ref().map(|(v, c)| (*v, c.as_slice()))
     }
 
     /// The file's identity now, if it differs from the one last read.
@@ -117,8 +134,12 @@ impl LeaseTail6 {
             .read_to_end(&mut bytes)
             .map_err(|e| io_error(&path, e))?;
         let mut diags = Diagnostics::new();
+        self.parser.start_journal();
         let used = self.parser.feed(&bytes, true, &mut diags);
+        let changes = self.parser.take_journal();
         self.diags.extend(diags);
+        self.appended = Some((self.version, changes));
+        self.version = next_db_version();
         let read = bytes.len() as u64;
         self.info.consumed = start + used as u64;
         self.info.incomplete_tail = (used as u64) < read;

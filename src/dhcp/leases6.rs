@@ -268,6 +268,9 @@ impl IaIds {
     }
 }
 
+/// A key a record changed, with its record before (`None`: new key).
+pub type Change6 = (Key6, Option<Lease6>);
+
 /// The v6 lease database: the winning record per address or prefix.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct LeaseDb6 {
@@ -279,6 +282,9 @@ pub struct LeaseDb6 {
     pub v4_entries: u64,
     /// Records applied (entries of complete IAs).
     pub records: u64,
+    /// While on: each address or prefix a record changed, with its record
+    /// before (for the report to update itself after an append).
+    journal: Option<Vec<Change6>>,
 }
 
 impl LeaseDb6 {
@@ -307,7 +313,21 @@ impl LeaseDb6 {
                 return;
             }
         }
-        self.leases.insert(key, lease);
+        let before = self.leases.insert(key, lease);
+        if let Some(journal) = self.journal.as_mut() {
+            journal.push((key, before));
+        }
+    }
+
+    /// Starts noting what records change ([`LeaseDb6::take_journal`]).
+    pub fn start_journal(&mut self) {
+        self.journal = Some(Vec::new());
+    }
+
+    /// What changed since [`LeaseDb6::start_journal`], in order: each key
+    /// with its record before that change; the journal stops.
+    pub fn take_journal(&mut self) -> Vec<Change6> {
+        self.journal.take().unwrap_or_default()
     }
 }
 
@@ -393,6 +413,16 @@ impl LeaseParser6 {
         let mut p = LeaseParser6::new(file, detail);
         p.collect = Some(Vec::new());
         p
+    }
+
+    /// Notes what the next feeds change ([`LeaseDb6::start_journal`]).
+    pub fn start_journal(&mut self) {
+        Arc::make_mut(&mut self.db).start_journal();
+    }
+
+    /// What changed since [`LeaseParser6::start_journal`].
+    pub fn take_journal(&mut self) -> Vec<Change6> {
+        Arc::make_mut(&mut self.db).take_journal()
     }
 
     /// The records a collecting reader read, in file order.

@@ -608,3 +608,76 @@ fn parts_read_in_parallel_give_one_pass() {
         }
     }
 }
+
+/// After each append the server's answer (its v6 report updated with the
+/// changed keys) is what a fresh read of the grown file gives.
+#[test]
+fn appended_ias_update_the_report_exactly() {
+    let dir = TempDir::new("v6-update");
+    let root = testdata("golden/v6-tricky");
+    let leases = dir.path("dhcpd6.leases");
+    std::fs::copy(root.join("dhcpd6.leases"), &leases).unwrap();
+    let cfg = v6_config(&dir, &root.join("dhcpd6.conf"), &leases, "");
+    let srv = Server::start(&cfg, &["--now", NOW]);
+    assert_eq!(
+        srv.get("/subnets", &[]).body,
+        dump_raw(&cfg, &["--now", NOW])
+    );
+    let blocks = [
+        // A new address, a renewal, a release, another IA's inactive record,
+        // a prefix, a temporary address, one outside every subnet6.
+        ("na", "n1", "iaaddr 2001:db8:30::1f0", "active", "never"),
+        (
+            "na",
+            "a1\\000\\000\\000\\001",
+            "iaaddr 2001:db8:30::100",
+            "active",
+            "6 2026/11/28 00:00:00",
+        ),
+        (
+            "na",
+            "b2\\000\\000\\000\\001",
+            "iaaddr 2001:db8:30::101",
+            "released",
+            "4 2026/11/26 13:00:00",
+        ),
+        (
+            "na",
+            "zz",
+            "iaaddr 2001:db8:30::102",
+            "expired",
+            "3 2026/11/25 00:00:00",
+        ),
+        ("pd", "p1", "iaprefix 2001:db8:3001::/56", "active", "never"),
+        ("ta", "t1", "iaaddr 2001:db8:20:1::99", "active", "never"),
+        ("na", "o1", "iaaddr 2001:db8:99::1", "active", "never"),
+        ("na", "n1", "iaaddr 2001:db8:30::1f0", "abandoned", "never"),
+    ];
+    for (kind, id, what, state, ends) in blocks {
+        let text = format!(
+            "ia-{kind} \"{id}\" {{\n  cltt 4 2026/11/26 11:55:00;\n  {what} {{\n    binding state {state};\n    preferred-life 300;\n    max-life 600;\n    ends {ends};\n  }}\n}}\n"
+        );
+        use std::io::Write;
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(&leases)
+            .unwrap()
+            .write_all(text.as_bytes())
+            .unwrap();
+        let served = srv.get("/subnets", &[]).body;
+        assert_eq!(
+            String::from_utf8_lossy(&served),
+            String::from_utf8_lossy(&dump_raw(&cfg, &["--now", NOW])),
+            "after {what} {state}"
+        );
+    }
+    let status = srv.get("/status", &[]).json();
+    let l6 = status["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["role"] == "leases6")
+        .unwrap()
+        .clone();
+    assert_eq!(l6["last_read"], "appended");
+}
