@@ -415,6 +415,13 @@ impl LeaseParser6 {
         p
     }
 
+    /// Makes room for about `entries` records (a large file's size says
+    /// roughly how many: growing the table step by step moves it each
+    /// time).
+    pub fn reserve(&mut self, entries: usize) {
+        Arc::make_mut(&mut self.db).leases.reserve(entries);
+    }
+
     /// Notes what the next feeds change ([`LeaseDb6::start_journal`]).
     pub fn start_journal(&mut self) {
         Arc::make_mut(&mut self.db).start_journal();
