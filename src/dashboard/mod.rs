@@ -503,16 +503,7 @@ pub fn subnet_page(cx: &Context<'_>, index: usize) -> Option<Vec<u8>> {
     let pools = Pools::of(cx);
     let pool = pools.of_subnet(&sr.cidr);
     let state = pool.map_or(State::Ok, |pool| pool.state);
-    let mut p = Page::new(&format!("{} · dhcpstats", sr.cidr));
-    header(&mut p, cx, "");
-    p.raw("<nav><a href=\"/dashboard\">← overview</a><a href=\"/subnets/")
-        .attr(&sr.cidr)
-        .raw("\">JSON</a></nav>");
-    p.raw("<h2>").text(&sr.cidr);
-    if let Some(n) = &subnet.shared_network {
-        p.raw(" <small>in shared network ").text(n).raw("</small>");
-    }
-    p.raw("</h2>");
+    let mut p = subnet_page_start(cx, &sr.cidr, subnet.shared_network.as_deref());
 
     p.raw("<div class=\"scroll\"><table><tr><th>state</th><th>use</th>")
         .raw(NUMBER_COLUMNS)
@@ -587,6 +578,21 @@ pub fn subnet_page(cx: &Context<'_>, index: usize) -> Option<Vec<u8>> {
     Some(p.finish())
 }
 
+/// A subnet's page up to its numbers: header, links, title.
+fn subnet_page_start(cx: &Context<'_>, cidr: &str, shared: Option<&str>) -> Page {
+    let mut p = Page::new(&format!("{cidr} · dhcpstats"));
+    header(&mut p, cx, "");
+    p.raw("<nav><a href=\"/dashboard\">← overview</a><a href=\"/subnets/")
+        .attr(cidr)
+        .raw("\">JSON</a></nav>");
+    p.raw("<h2>").text(cidr);
+    if let Some(n) = shared {
+        p.raw(" <small>in shared network ").text(n).raw("</small>");
+    }
+    p.raw("</h2>");
+    p
+}
+
 /// The options a subnet sets, one row each (unset ones left out).
 fn options_table(p: &mut Page, options: &[(&str, Option<String>)]) {
     p.raw("<h2>Options</h2><div class=\"scroll\"><table>");
@@ -611,16 +617,7 @@ pub fn subnet6_page(cx: &Context<'_>, index: usize) -> Option<Vec<u8>> {
     let conf6 = &g.conf6.as_ref()?.conf;
     let subnet = conf6.subnets6.get(sr.subnet)?;
     let pools = Pools::of(cx);
-    let mut p = Page::new(&format!("{} · dhcpstats", sr.cidr));
-    header(&mut p, cx, "");
-    p.raw("<nav><a href=\"/dashboard\">← overview</a><a href=\"/subnets/")
-        .attr(&sr.cidr)
-        .raw("\">JSON</a></nav>");
-    p.raw("<h2>").text(&sr.cidr);
-    if let Some(n) = &subnet.shared_network {
-        p.raw(" <small>in shared network ").text(n).raw("</small>");
-    }
-    p.raw("</h2>");
+    let mut p = subnet_page_start(cx, &sr.cidr, subnet.shared_network.as_deref());
     p.raw("<div class=\"scroll\"><table><tr><th>pool</th><th>state</th><th>use</th>")
         .raw(NUMBER_COLUMNS)
         .raw("</tr>");
