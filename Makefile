@@ -27,7 +27,7 @@ help:
 	@echo "make build            debug build"
 	@echo "make release          optimised build: target/release/dhcpstats"
 	@echo "make static           fully static binary: target/static/dhcpstats"
-	@echo "make test             fmt check, clippy -D warnings, every test"
+	@echo "make test             fmt check, clippy -D warnings, promtool rules, fuzz targets compile, every test"
 	@echo "make run              serve the shipped example (dhcpstats.yml -> testdata/example)"
 	@echo "make install          binary to \$$(PREFIX)/bin, example config to \$$(SYSCONFDIR), init files to \$$(SHAREDIR)/init"
 	@echo "make install-systemd  unit to $(UNITDIR)"
