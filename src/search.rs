@@ -161,7 +161,7 @@ impl Hit<'_> {
                     .map_or(0, u128::from);
                 (6, a, 0)
             }
-            Hit::Lease6 { key, .. } => (6, key.addr, 1),
+            Hit::Lease6 { key, .. } => (6, key.addr(), 1),
         }
     }
 }
@@ -253,7 +253,7 @@ fn search6<'a>(src: Sources<'a>, q: &Query, hits: &mut Vec<Hit<'a>>) {
         if found {
             let subnet = where_is.get(key).copied().or_else(|| {
                 // Summary reports list no leases: find the subnet6 again.
-                let c = index.lookup(key.addr)?;
+                let c = index.lookup(key.addr())?;
                 src.report.v6.subnets.iter().position(|sr| sr.subnet == c)
             });
             hits.push(Hit::Lease6 {

@@ -89,13 +89,7 @@ pub fn canonical_ia<'a>(
                 return None;
             }
             let addr = address(&mut b, b' ')?;
-            entries.push(entry(
-                &mut b,
-                Key6 { addr, len: 128 },
-                full,
-                scratch,
-                writer,
-            )?);
+            entries.push(entry(&mut b, Key6::new(addr, 128), full, scratch, writer)?);
         } else if b.eat(b"  iaprefix ") {
             if kind != IaKind::Pd {
                 return None;
@@ -103,7 +97,7 @@ pub fn canonical_ia<'a>(
             let addr = address(&mut b, b'/')?;
             b.eat_byte(b'/');
             let len = u8::try_from(b.number(3)?).ok().filter(|l| *l <= 128)?;
-            entries.push(entry(&mut b, Key6 { addr, len }, full, scratch, writer)?);
+            entries.push(entry(&mut b, Key6::new(addr, len), full, scratch, writer)?);
         } else {
             return None;
         }

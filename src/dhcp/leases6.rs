@@ -48,20 +48,36 @@ impl IaKind {
     }
 }
 
-/// An address (`len` 128) or a delegated prefix.
+/// An address (`len` 128) or a delegated prefix. The address is kept as
+/// two halves (24 bytes, not the 32 a `u128` field aligns it to: a million
+/// keys sit in one table); the derived order is still numeric.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Key6 {
-    pub addr: u128,
+    hi: u64,
+    lo: u64,
     pub len: u8,
 }
 
 impl Key6 {
+    pub fn new(addr: u128, len: u8) -> Key6 {
+        Key6 {
+            hi: (addr >> 64) as u64,
+            lo: addr as u64,
+            len,
+        }
+    }
+
+    /// The address, or the prefix's first address.
+    pub fn addr(&self) -> u128 {
+        u128::from(self.hi) << 64 | u128::from(self.lo)
+    }
+
     /// `2001:db8::5` for an address, `2001:db8:1ff::/56` for a prefix.
     pub fn text(&self) -> String {
         if self.len == 128 {
-            Ipv6Addr::from(self.addr).to_string()
+            Ipv6Addr::from(self.addr()).to_string()
         } else {
-            format!("{}/{}", Ipv6Addr::from(self.addr), self.len)
+            format!("{}/{}", Ipv6Addr::from(self.addr()), self.len)
         }
     }
 }
@@ -829,15 +845,9 @@ impl LeaseParser6 {
         diags: &mut Diagnostics,
     ) -> Result<Option<Entry>, Outcome> {
         let key = if prefix {
-            read_ipv6_prefix(cur).map(|(a, len)| Key6 {
-                addr: u128::from(a),
-                len,
-            })
+            read_ipv6_prefix(cur).map(|(a, len)| Key6::new(u128::from(a), len))
         } else {
-            read_ipv6(cur).map(|a| Key6 {
-                addr: u128::from(a),
-                len: 128,
-            })
+            read_ipv6(cur).map(|a| Key6::new(u128::from(a), 128))
         };
         let key = match key {
             Ok(k) => k,

@@ -181,11 +181,11 @@ fn attribute(
     ta: &[Vec<(u128, u128)>],
 ) -> Option<(usize, bool)> {
     match lease.kind {
-        IaKind::Pd => prefixes.lookup(key.addr, key.len).map(|i| (i, true)),
+        IaKind::Pd => prefixes.lookup(key.addr(), key.len).map(|i| (i, true)),
         IaKind::Na | IaKind::Ta => {
-            let i = subnets.lookup(key.addr)?;
+            let i = subnets.lookup(key.addr())?;
             let ranges = if lease.kind == IaKind::Na { na } else { ta };
-            let counted = ranges.get(i).is_some_and(|r| within(r, key.addr));
+            let counted = ranges.get(i).is_some_and(|r| within(r, key.addr()));
             Some((i, counted))
         }
     }
