@@ -430,32 +430,34 @@ impl LeaseTail {
                 "was truncated to 0 bytes; keeping the last good data until it has content again",
             ));
         }
-        let grew_in_place = now_id.same_file(&old) && now_id.size >= old.size && self.same_head();
-        if grew_in_place && self.read_appended(now_id).is_ok() {
-            return Ok(TailChange::Appended);
+        // One handle for the checks and the read: between a `stat` of the
+        // path and an `open` of it dhcpd may rename a new file over it, and
+        // the appended bytes must come from the very file that was checked
+        // (else the tail of another version would be read as appended).
+        if now_id.same_file(&old) && now_id.size >= old.size {
+            if let Some((file, id)) = open_with_identity(&self.path) {
+                let grew_in_place = id.same_file(&old) && id.size >= old.size;
+                if grew_in_place
+                    && same_head(&file, &self.head)
+                    && self.read_appended(&file, id).is_ok()
+                {
+                    return Ok(TailChange::Appended);
+                }
+            }
         }
         *self = LeaseTail::load(&self.path)?;
         Ok(TailChange::Reloaded)
-    }
-
-    fn same_head(&self) -> bool {
-        let Ok(mut f) = File::open(&self.path) else {
-            return false;
-        };
-        let mut buf = vec![0u8; self.head.len()];
-        f.read_exact(&mut buf).is_ok() && buf == self.head
     }
 
     /// Parses the appended bytes into a small database first and merges
     /// it only when the read succeeded, so a failed read changes nothing.
     /// The merge is in place when no generation still shares the database
     /// (the cache releases its own before calling this), a copy otherwise.
-    fn read_appended(&mut self, before: Identity) -> Result<(), InputError> {
+    fn read_appended(&mut self, file: &File, before: Identity) -> Result<(), InputError> {
         let started = Instant::now();
         let path = self.path.clone();
-        let file = File::open(&path).map_err(|e| io_error(&path, e))?;
         let start = self.info.consumed;
-        let mut reader = inputs::RangeReader::new(&file, start, u64::MAX);
+        let mut reader = inputs::RangeReader::new(file, start, u64::MAX);
         let mut parser = self.parser.clone();
         let mut delta = LeaseDb::default();
         let mut diags = Diagnostics::new();
@@ -477,6 +479,21 @@ impl LeaseTail {
         self.info.last_read = ReadKind::Appended;
         Ok(())
     }
+}
+
+/// The file at `path` and the identity of that very file (not of
+/// whatever the path names a moment later).
+fn open_with_identity(path: &Path) -> Option<(File, Identity)> {
+    let file = File::open(path).ok()?;
+    let id = Identity::of(&file.metadata().ok()?);
+    Some((file, id))
+}
+
+/// Does the file still begin with `head` (not rewritten in place)?
+fn same_head(file: &File, head: &[u8]) -> bool {
+    let mut buf = vec![0u8; head.len()];
+    let mut reader = inputs::RangeReader::new(file, 0, head.len() as u64);
+    reader.read_exact(&mut buf).is_ok() && buf == head
 }
 
 /// Why the cache has nothing to serve.
@@ -1017,5 +1034,52 @@ fn merge_errors(a: Option<String>, b: String) -> String {
     match a {
         Some(a) => format!("{a}; {b}"),
         None => b,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A scratch directory under the target directory.
+    fn scratch(tag: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("dhcpstats-cache-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    /// dhcpd renames a new file over the lease file between the moment the
+    /// cache sees it grew and the moment it reads the new bytes: the bytes
+    /// must not be taken from the new file as if appended to the old one
+    /// (the faults test saw 9 leases of one version and the 10th of the
+    /// next). Here the new file even begins like the old one.
+    #[test]
+    fn a_file_renamed_over_after_the_check_is_read_whole() {
+        let dir = scratch("rename");
+        let path = dir.join("dhcpd.leases");
+        let block = |i: u32, tag: &str| {
+            format!(
+                "lease 10.0.0.{i} {{\n  binding state active;\n  ends never;\n  set ver = \"{tag}\";\n}}\n"
+            )
+        };
+        std::fs::write(&path, block(1, "old")).unwrap();
+        let mut tail = LeaseTail::load(&path).unwrap();
+        // It grows (the identity the caller saw)…
+        std::fs::write(&path, block(1, "old") + &block(2, "old")).unwrap();
+        let seen = Identity::of(&std::fs::metadata(&path).unwrap());
+        // …and is replaced before the read: same beginning, other file.
+        let new = dir.join("new");
+        std::fs::write(&new, block(1, "old") + &block(2, "new") + &block(3, "new")).unwrap();
+        std::fs::rename(&new, &path).unwrap();
+        assert_eq!(tail.update(seen).unwrap(), TailChange::Reloaded);
+        let fields = tail
+            .db()
+            .fields
+            .get(u32::from(std::net::Ipv4Addr::new(10, 0, 0, 2)));
+        assert!(fields.is_some());
+        assert_eq!(tail.db().leases.len(), 3);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -4,12 +4,14 @@
 //! read after a rename or a rewrite in place.
 
 use std::fs::File;
-use std::io::{Read, Seek, SeekFrom};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
-use super::{LeaseFileInfo, ReadKind, TailChange, io_error, next_db_version};
+use super::{
+    LeaseFileInfo, ReadKind, TailChange, io_error, next_db_version, open_with_identity, same_head,
+};
 use crate::clock::unix_now;
 use crate::dhcp::Detail;
 use crate::dhcp::leases6::{Change6, LeaseDb6, LeaseParser6};
@@ -101,36 +103,33 @@ impl LeaseTail6 {
                 "was truncated to 0 bytes; keeping the last good data until it has content again",
             ));
         }
-        let grew_in_place = now_id.same_file(&old)
+        // One handle for the checks and the read (see LeaseTail::update).
+        if now_id.same_file(&old)
             && now_id.size >= old.size
             && now_id.size - self.info.consumed <= MAX_APPENDED
-            && self.same_head();
-        if grew_in_place && self.read_appended(now_id).is_ok() {
-            return Ok(TailChange::Appended);
+        {
+            if let Some((file, id)) = open_with_identity(&self.path) {
+                let grew_in_place = id.same_file(&old) && id.size >= old.size;
+                if grew_in_place
+                    && same_head(&file, &self.head)
+                    && self.read_appended(&file, id).is_ok()
+                {
+                    return Ok(TailChange::Appended);
+                }
+            }
         }
         *self = LeaseTail6::load(&self.path)?;
         Ok(TailChange::Reloaded)
     }
 
-    fn same_head(&self) -> bool {
-        let Ok(mut f) = File::open(&self.path) else {
-            return false;
-        };
-        let mut buf = vec![0u8; self.head.len()];
-        f.read_exact(&mut buf).is_ok() && buf == self.head
-    }
-
     /// Reads the bytes after those consumed, then feeds them: a failed
     /// read changes nothing.
-    fn read_appended(&mut self, before: Identity) -> Result<(), InputError> {
+    fn read_appended(&mut self, file: &File, before: Identity) -> Result<(), InputError> {
         let started = Instant::now();
         let path = self.path.clone();
-        let mut file = File::open(&path).map_err(|e| io_error(&path, e))?;
         let start = self.info.consumed;
-        file.seek(SeekFrom::Start(start))
-            .map_err(|e| io_error(&path, e))?;
         let mut bytes = Vec::new();
-        file.take(MAX_APPENDED)
+        inputs::RangeReader::new(file, start, start.saturating_add(MAX_APPENDED))
             .read_to_end(&mut bytes)
             .map_err(|e| io_error(&path, e))?;
         let mut diags = Diagnostics::new();
