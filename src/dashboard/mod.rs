@@ -348,46 +348,14 @@ pub fn overview(cx: &Context<'_>, order: Order) -> Vec<u8> {
     legend(&mut p);
 
     // Shared networks: the pools that are one.
-    let mut networks: Vec<(&Pool, Counts)> = pools
-        .pools
-        .iter()
-        .filter(|pool| {
-            pool.level == alarm::Level::SharedNetwork && pool.kind == alarm::PoolKind::Addresses
-        })
-        .map(|pool| {
-            let counts = sum_counts(
-                pool.subnets
-                    .iter()
-                    .filter_map(|c| pool_counts(g, c, pool.kind)),
-            );
-            (pool, counts)
-        })
-        .collect();
-    if order == Order::MostUsed {
-        networks.sort_by(|a, b| b.0.percent().total_cmp(&a.0.percent()));
-    }
-    if !networks.is_empty() {
-        p.raw("<h2>Shared networks</h2><div class=\"scroll\"><table><tr><th>shared network</th><th>state</th><th>use</th>")
-            .raw(NUMBER_COLUMNS)
-            .raw("<th>subnets</th></tr>\n");
-        for (pool, counts) in &networks {
-            p.raw("<tr><td>").text(&pool.name).raw("</td>");
-            state_cell(&mut p, pool.state, pool.ignored.then_some("ignored"));
-            p.raw("<td>");
-            bar(&mut p, counts, pool.state);
-            p.raw("</td>");
-            number_cells(&mut p, counts);
-            p.raw("<td>");
-            for (i, cidr) in pool.subnets.iter().enumerate() {
-                if i > 0 {
-                    p.raw(", ");
-                }
-                p.link(&subnet_href(cidr), cidr);
-            }
-            p.raw("</td></tr>\n");
-        }
-        p.raw("</table></div>\n");
-    }
+    pool_table(
+        &mut p,
+        g,
+        &pools,
+        order,
+        ("Shared networks", "shared network"),
+        |pool| pool.level == alarm::Level::SharedNetwork && pool.kind == alarm::PoolKind::Addresses,
+    );
 
     // (cidr, shared network, NA or v4 counts), v4 first.
     let conf6 = g.conf6.as_ref().map(|c| &c.conf);
@@ -439,18 +407,33 @@ pub fn overview(cx: &Context<'_>, order: Order) -> Vec<u8> {
         p.raw("</tr>\n");
     }
     p.raw("</table></div>\n");
-    other_pools(&mut p, g, &pools, order);
+    pool_table(
+        &mut p,
+        g,
+        &pools,
+        order,
+        ("DHCPv6 temporary and prefix pools", "pool"),
+        |pool| pool.kind != alarm::PoolKind::Addresses,
+    );
     files_table(&mut p, cx);
     footer(&mut p);
     p.finish()
 }
 
-/// DHCPv6 temporary-address and delegated-prefix pools: a row each.
-fn other_pools(p: &mut Page, g: &Generation, pools: &Pools, order: Order) {
+/// A table of the pools `keep` selects (a row each, with their subnets),
+/// under a title; nothing when there is none.
+fn pool_table(
+    p: &mut Page,
+    g: &Generation,
+    pools: &Pools,
+    order: Order,
+    (title, first_column): (&str, &str),
+    keep: impl Fn(&Pool) -> bool,
+) {
     let mut rows: Vec<(&Pool, Counts)> = pools
         .pools
         .iter()
-        .filter(|pool| pool.kind != alarm::PoolKind::Addresses)
+        .filter(|pool| keep(pool))
         .map(|pool| {
             let counts = sum_counts(
                 pool.subnets
@@ -466,7 +449,11 @@ fn other_pools(p: &mut Page, g: &Generation, pools: &Pools, order: Order) {
     if order == Order::MostUsed {
         rows.sort_by(|a, b| b.0.percent().total_cmp(&a.0.percent()));
     }
-    p.raw("<h2>DHCPv6 temporary and prefix pools</h2><div class=\"scroll\"><table><tr><th>pool</th><th>state</th><th>use</th>")
+    p.raw("<h2>")
+        .text(title)
+        .raw("</h2><div class=\"scroll\"><table><tr><th>")
+        .text(first_column)
+        .raw("</th><th>state</th><th>use</th>")
         .raw(NUMBER_COLUMNS)
         .raw("<th>subnets</th></tr>\n");
     for (pool, counts) in &rows {
