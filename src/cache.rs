@@ -409,40 +409,16 @@ impl LeaseTail {
 
     /// The file's identity now, if it differs from the one last read.
     pub fn changed(&self) -> Result<Option<Identity>, InputError> {
-        let meta = std::fs::metadata(&self.path).map_err(|e| io_error(&self.path, e))?;
-        if meta.is_dir() {
-            return Err(io_error(&self.path, "is a directory, not a file"));
-        }
-        let now_id = Identity::of(&meta);
-        Ok((now_id != self.info.stamp.identity).then_some(now_id))
+        changed_identity(&self.path, self.info.stamp.identity)
     }
 
     /// Reads what changed: only the appended bytes if the file grew in
     /// place with the same beginning, else the whole file.
     pub fn update(&mut self, now_id: Identity) -> Result<TailChange, InputError> {
-        let old = self.info.stamp.identity;
-        // dhcpd never truncates its lease file (it renames a complete new
-        // one over it); an empty file where there was data is an accident
-        // or a failing disk, not "no leases".
-        if now_id.size == 0 && old.size > 0 {
-            return Err(io_error(
-                &self.path,
-                "was truncated to 0 bytes; keeping the last good data until it has content again",
-            ));
-        }
-        // One handle for the checks and the read: between a `stat` of the
-        // path and an `open` of it dhcpd may rename a new file over it, and
-        // the appended bytes must come from the very file that was checked
-        // (else the tail of another version would be read as appended).
-        if now_id.same_file(&old) && now_id.size >= old.size {
-            if let Some((file, id)) = open_with_identity(&self.path) {
-                let grew_in_place = id.same_file(&old) && id.size >= old.size;
-                if grew_in_place
-                    && same_head(&file, &self.head)
-                    && self.read_appended(&file, id).is_ok()
-                {
-                    return Ok(TailChange::Appended);
-                }
+        let grown = open_grown_in_place(&self.path, &self.info, now_id, &self.head, u64::MAX)?;
+        if let Some((file, id)) = grown {
+            if self.read_appended(&file, id).is_ok() {
+                return Ok(TailChange::Appended);
             }
         }
         *self = LeaseTail::load(&self.path)?;
@@ -481,12 +457,57 @@ impl LeaseTail {
     }
 }
 
-/// The file at `path` and the identity of that very file (not of
-/// whatever the path names a moment later).
-fn open_with_identity(path: &Path) -> Option<(File, Identity)> {
-    let file = File::open(path).ok()?;
-    let id = Identity::of(&file.metadata().ok()?);
-    Some((file, id))
+/// The identity of the file at `path` now, if it differs from `known`.
+fn changed_identity(path: &Path, known: Identity) -> Result<Option<Identity>, InputError> {
+    let meta = std::fs::metadata(path).map_err(|e| io_error(path, e))?;
+    if meta.is_dir() {
+        return Err(io_error(path, "is a directory, not a file"));
+    }
+    let now_id = Identity::of(&meta);
+    Ok((now_id != known).then_some(now_id))
+}
+
+/// The lease file opened for reading only its appended bytes, with the
+/// identity of that very handle, if it grew in place (same inode, not
+/// shorter, at most `max_appended` new bytes, same first bytes); `None`
+/// when it must be read whole. `now_id` is what `stat` said a moment ago.
+fn open_grown_in_place(
+    path: &Path,
+    info: &LeaseFileInfo,
+    now_id: Identity,
+    head: &[u8],
+    max_appended: u64,
+) -> Result<Option<(File, Identity)>, InputError> {
+    let old = info.stamp.identity;
+    // dhcpd never truncates its lease file (it renames a complete new
+    // one over it); an empty file where there was data is an accident
+    // or a failing disk, not "no leases".
+    if now_id.size == 0 && old.size > 0 {
+        return Err(io_error(
+            path,
+            "was truncated to 0 bytes; keeping the last good data until it has content again",
+        ));
+    }
+    let grew_in_place = |id: Identity| {
+        id.same_file(&old)
+            && id.size >= old.size
+            && id.size.saturating_sub(info.consumed) <= max_appended
+    };
+    if !grew_in_place(now_id) {
+        return Ok(None);
+    }
+    // The checks are made again on the handle that will be read: between
+    // the `stat` and the `open` dhcpd may rename a new file over the path,
+    // and the appended bytes must come from the very file that was checked
+    // (else the tail of another version would be read as appended).
+    let Ok(file) = File::open(path) else {
+        return Ok(None);
+    };
+    let Ok(meta) = file.metadata() else {
+        return Ok(None);
+    };
+    let id = Identity::of(&meta);
+    Ok((grew_in_place(id) && same_head(&file, head)).then_some((file, id)))
 }
 
 /// Does the file still begin with `head` (not rewritten in place)?

@@ -10,7 +10,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use super::{
-    LeaseFileInfo, ReadKind, TailChange, io_error, next_db_version, open_with_identity, same_head,
+    LeaseFileInfo, ReadKind, TailChange, changed_identity, io_error, next_db_version,
+    open_grown_in_place,
 };
 use crate::clock::unix_now;
 use crate::dhcp::Detail;
@@ -86,36 +87,15 @@ impl LeaseTail6 {
 
     /// The file's identity now, if it differs from the one last read.
     pub fn changed(&self) -> Result<Option<Identity>, InputError> {
-        let meta = std::fs::metadata(&self.path).map_err(|e| io_error(&self.path, e))?;
-        if meta.is_dir() {
-            return Err(io_error(&self.path, "is a directory, not a file"));
-        }
-        let now_id = Identity::of(&meta);
-        Ok((now_id != self.info.stamp.identity).then_some(now_id))
+        changed_identity(&self.path, self.info.stamp.identity)
     }
 
     /// Reads what changed: the appended bytes, or the whole file.
     pub fn update(&mut self, now_id: Identity) -> Result<TailChange, InputError> {
-        let old = self.info.stamp.identity;
-        if now_id.size == 0 && old.size > 0 {
-            return Err(io_error(
-                &self.path,
-                "was truncated to 0 bytes; keeping the last good data until it has content again",
-            ));
-        }
-        // One handle for the checks and the read (see LeaseTail::update).
-        if now_id.same_file(&old)
-            && now_id.size >= old.size
-            && now_id.size - self.info.consumed <= MAX_APPENDED
-        {
-            if let Some((file, id)) = open_with_identity(&self.path) {
-                let grew_in_place = id.same_file(&old) && id.size >= old.size;
-                if grew_in_place
-                    && same_head(&file, &self.head)
-                    && self.read_appended(&file, id).is_ok()
-                {
-                    return Ok(TailChange::Appended);
-                }
+        let grown = open_grown_in_place(&self.path, &self.info, now_id, &self.head, MAX_APPENDED)?;
+        if let Some((file, id)) = grown {
+            if self.read_appended(&file, id).is_ok() {
+                return Ok(TailChange::Appended);
             }
         }
         *self = LeaseTail6::load(&self.path)?;
