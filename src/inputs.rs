@@ -474,13 +474,7 @@ fn read_parts6(
     detail: Detail,
     cuts: &[u64],
 ) -> io::Result<Option<Read6>> {
-    let mut bounds: Vec<(u64, u64)> = Vec::with_capacity(cuts.len() + 1);
-    let mut start = 0;
-    for &c in cuts {
-        bounds.push((start, c));
-        start = c;
-    }
-    bounds.push((start, u64::MAX));
+    let bounds = part_bounds(cuts);
     // The first part is read on this thread straight into the database
     // (no records held: the memory of a part's records is the cost of
     // reading in parallel); the others on their own threads meanwhile.
@@ -661,6 +655,14 @@ fn cut_points_at(file: &File, size: u64, min_part: u64, mark: &[u8]) -> io::Resu
     Ok(cuts)
 }
 
+/// The byte ranges `[0, cuts[0])`, `[cuts[0], cuts[1])`, …, `[last, EOF)`
+/// (EOF as `u64::MAX`: the last part reads to the end, however far).
+fn part_bounds(cuts: &[u64]) -> Vec<(u64, u64)> {
+    let starts = std::iter::once(0).chain(cuts.iter().copied());
+    let ends = cuts.iter().copied().chain(std::iter::once(u64::MAX));
+    starts.zip(ends).collect()
+}
+
 /// Parses the parts `[0, cuts[0])`, `[cuts[0], cuts[1])`, …, `[last, EOF)`
 /// in parallel. `None` if a part did not end on a complete item.
 fn read_parts(
@@ -669,13 +671,7 @@ fn read_parts(
     detail: Detail,
     cuts: &[u64],
 ) -> io::Result<Option<LeaseRead>> {
-    let mut bounds: Vec<(u64, u64)> = Vec::with_capacity(cuts.len() + 1);
-    let mut start = 0;
-    for &c in cuts {
-        bounds.push((start, c));
-        start = c;
-    }
-    bounds.push((start, u64::MAX));
+    let bounds = part_bounds(cuts);
     let last = bounds.len() - 1;
     let results: Vec<io::Result<(LeaseParser, LeaseDb, Diagnostics, Streamed)>> =
         std::thread::scope(|scope| {
