@@ -111,9 +111,9 @@ fn input_error(path: &Path, message: impl Into<String>) -> InputError {
     }
 }
 
-/// Opens a regular file and reads it whole, refusing anything larger
-/// than `cap` before allocating for it.
-pub fn read_capped(path: &Path, cap: u64) -> Result<(Vec<u8>, Identity), InputError> {
+/// Opens a file for reading, with the metadata of that very handle; a
+/// directory is refused by name (reading one gives a cryptic OS error).
+fn open_regular(path: &Path) -> Result<(File, std::fs::Metadata), InputError> {
     let file = File::open(path).map_err(|e| input_error(path, e.to_string()))?;
     let meta = file
         .metadata()
@@ -121,6 +121,13 @@ pub fn read_capped(path: &Path, cap: u64) -> Result<(Vec<u8>, Identity), InputEr
     if meta.is_dir() {
         return Err(input_error(path, "is a directory, not a file"));
     }
+    Ok((file, meta))
+}
+
+/// Opens a regular file and reads it whole, refusing anything larger
+/// than `cap` before allocating for it.
+pub fn read_capped(path: &Path, cap: u64) -> Result<(Vec<u8>, Identity), InputError> {
+    let (file, meta) = open_regular(path)?;
     if meta.len() > cap {
         return Err(input_error(
             path,
@@ -275,13 +282,7 @@ pub struct LeaseData {
 /// Reads a whole lease file through bounded buffers (in parallel parts
 /// when it is large).
 pub fn read_leases(path: &Path, detail: Detail) -> Result<LeaseData, InputError> {
-    let file = File::open(path).map_err(|e| input_error(path, e.to_string()))?;
-    let meta = file
-        .metadata()
-        .map_err(|e| input_error(path, e.to_string()))?;
-    if meta.is_dir() {
-        return Err(input_error(path, "is a directory, not a file"));
-    }
+    let (file, meta) = open_regular(path)?;
     let name: Arc<str> = Arc::from(path.display().to_string());
     let read = read_lease_file(&file, name, detail, PARALLEL_MIN_PART)
         .map_err(|e| input_error(path, e.to_string()))?;
@@ -368,13 +369,7 @@ pub fn read_leases6_in_parts(
     detail: Detail,
     min_part: u64,
 ) -> Result<LeaseData6, InputError> {
-    let file = File::open(path).map_err(|e| input_error(path, e.to_string()))?;
-    let meta = file
-        .metadata()
-        .map_err(|e| input_error(path, e.to_string()))?;
-    if meta.is_dir() {
-        return Err(input_error(path, "is a directory, not a file"));
-    }
+    let (file, meta) = open_regular(path)?;
     let name: Arc<str> = Arc::from(path.display().to_string());
     let io = |e: io::Error| input_error(path, e.to_string());
     let cuts = cut_points_at(&file, meta.len(), min_part, b"\nia-").map_err(io)?;
