@@ -48,6 +48,21 @@ pub struct Subnet6Report {
     pub leases: Vec<Key6>,
 }
 
+impl Subnet6Report {
+    /// Derives `unused` of every pool from its total and its leased
+    /// counts (after a build, or after an update changed them).
+    fn recount_unused(&mut self) {
+        let pools = [
+            Some(&mut self.ips),
+            self.temporary.as_mut(),
+            self.prefixes.as_mut(),
+        ];
+        for c in pools.into_iter().flatten() {
+            c.unused = c.total.saturating_sub(c.leased());
+        }
+    }
+}
+
 /// The v6 report.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Report6 {
@@ -276,16 +291,7 @@ pub fn build(conf: &Conf, db: &LeaseDb6, now: i64, detail: Detail) -> Report6 {
     }
     for sr in &mut out {
         sr.leases.sort_unstable();
-        for c in [
-            Some(&mut sr.ips),
-            sr.temporary.as_mut(),
-            sr.prefixes.as_mut(),
-        ]
-        .into_iter()
-        .flatten()
-        {
-            c.unused = c.total.saturating_sub(c.leased());
-        }
+        sr.recount_unused();
     }
     place_statics(conf, &index, &prefix_index, &mut out);
     Report6 {
@@ -397,16 +403,7 @@ pub fn update(
     touched.dedup();
     for i in touched {
         if let Some(sr) = report.subnets.get_mut(i) {
-            for c in [
-                Some(&mut sr.ips),
-                sr.temporary.as_mut(),
-                sr.prefixes.as_mut(),
-            ]
-            .into_iter()
-            .flatten()
-            {
-                c.unused = c.total.saturating_sub(c.leased());
-            }
+            sr.recount_unused();
         }
     }
     Ok(report)
