@@ -114,92 +114,120 @@ pub fn canonical_ia<'a>(
 /// gathers it: hex digits, `:` and `.` touching each other.
 fn address(b: &mut Bytes<'_>, stop: u8) -> Option<u128> {
     let rest = b.b.get(b.p..)?;
-    let window = rest.get(..rest.len().min(46))?;
-    let n = memchr::memchr(stop, window)?;
-    let text = window.get(..n)?;
     // Hex groups (any case, as the general reader takes them) in one
-    // pass; an IPv4 tail or anything odd goes to the standard parser,
-    // still only over the characters the general reader would gather.
-    let a = match groups(text) {
-        Some(a) => a,
-        None if n > 0
-            && text
-                .iter()
-                .all(|c| c.is_ascii_hexdigit() || matches!(c, b':' | b'.')) =>
-        {
-            u128::from(std::str::from_utf8(text).ok()?.parse::<Ipv6Addr>().ok()?)
+    // pass up to `stop`; an IPv4 tail or anything odd goes to the
+    // standard parser, still only over the characters the general reader
+    // would gather.
+    let (a, n) = match groups(rest, stop) {
+        Some(done) => done,
+        None => {
+            let window = rest.get(..rest.len().min(46))?;
+            let n = memchr::memchr(stop, window)?;
+            let text = window.get(..n)?;
+            if n == 0
+                || !text
+                    .iter()
+                    .all(|c| c.is_ascii_hexdigit() || matches!(c, b':' | b'.'))
+            {
+                return None;
+            }
+            let a = u128::from(std::str::from_utf8(text).ok()?.parse::<Ipv6Addr>().ok()?);
+            (a, n)
         }
-        None => return None,
     };
     b.p += n;
     Some(a)
 }
 
-/// `h:h:…` with at most one `::`, 1-4 hex digits a group, no IPv4 tail:
-/// the address, or `None` for the standard parser to decide.
-fn groups(text: &[u8]) -> Option<u128> {
-    // One pass: groups into `g`, and where the `::` gap is.
-    let mut g = [0u16; 8];
-    let mut n = 0usize;
-    let mut gap: Option<usize> = None;
-    let (mut cur, mut digits) = (0u16, 0u32);
+/// The value of each byte as a hex digit; [`NOT_HEX`] if it is none.
+const HEX: [u8; 256] = {
+    let mut t = [NOT_HEX; 256];
+    let mut c = 0;
+    while c < 10 {
+        t[b'0' as usize + c] = c as u8;
+        c += 1;
+    }
+    let mut c = 0;
+    while c < 6 {
+        t[b'a' as usize + c] = 10 + c as u8;
+        t[b'A' as usize + c] = 10 + c as u8;
+        c += 1;
+    }
+    t
+};
+const NOT_HEX: u8 = 0xFF;
+
+/// `h:h:…` up to the byte `stop`, with at most one `::`, 1-4 hex digits a
+/// group, no IPv4 tail: the address and its length, or `None` for the
+/// standard parser to decide. Groups before the `::` are shifted in from
+/// the right as they come, those after it likewise in a second word; the
+/// two are joined at the end.
+fn groups(text: &[u8], stop: u8) -> Option<(u128, usize)> {
+    let (mut head, mut tail): (u128, u128) = (0, 0);
+    let (mut head_n, mut tail_n) = (0u32, 0u32);
+    let mut gap = false;
+    let (mut cur, mut digits) = (0u128, 0u32);
     let mut i = 0;
     if text.starts_with(b"::") {
-        gap = Some(0);
+        gap = true;
         i = 2;
-    } else if text.first() == Some(&b':') {
-        return None;
     }
-    while let Some(&c) = text.get(i) {
-        if c == b':' {
-            if digits == 0 {
+    loop {
+        let c = *text.get(i)?;
+        let d = HEX[usize::from(c)];
+        if d != NOT_HEX {
+            if digits == 4 {
                 return None;
             }
-            *g.get_mut(n)? = cur;
-            n += 1;
-            (cur, digits) = (0, 0);
+            cur = cur << 4 | u128::from(d);
+            digits += 1;
             i += 1;
-            if text.get(i) == Some(&b':') {
-                if gap.is_some() {
-                    return None;
-                }
-                gap = Some(n);
-                i += 1;
-            } else if i == text.len() {
-                return None;
-            }
             continue;
         }
-        let d = match c {
-            b'0'..=b'9' => c - b'0',
-            b'a'..=b'f' => c - b'a' + 10,
-            b'A'..=b'F' => c - b'A' + 10,
-            _ => return None,
-        };
-        if digits == 4 {
+        let at_stop = c == stop;
+        if c != b':' && !at_stop {
             return None;
         }
-        cur = cur << 4 | u16::from(d);
-        digits += 1;
+        if digits > 0 {
+            if gap {
+                tail = tail << 16 | cur;
+                tail_n += 1;
+            } else {
+                head = head << 16 | cur;
+                head_n += 1;
+            }
+        } else if !(at_stop && gap && text.get(i.wrapping_sub(1)) == Some(&b':')) {
+            // An empty group: only `::` at the end may stop there.
+            return None;
+        }
+        if head_n + tail_n > 8 {
+            return None;
+        }
+        if at_stop {
+            break;
+        }
+        (cur, digits) = (0, 0);
         i += 1;
+        if text.get(i) == Some(&b':') {
+            if gap {
+                return None;
+            }
+            gap = true;
+            i += 1;
+        } else if text.get(i) == Some(&stop) {
+            return None;
+        }
     }
-    if digits > 0 {
-        *g.get_mut(n)? = cur;
-        n += 1;
-    }
-    let (head, tail) = match gap {
-        None if n == 8 => (n, 0),
-        None => return None,
-        Some(_) if n > 7 => return None,
-        Some(at) => (at, n - at),
+    let v = match (gap, head_n + tail_n) {
+        (false, 8) => head,
+        (true, n) if n <= 7 => {
+            // Head groups at the top, tail groups flush right.
+            let shift = 16 * (8 - head_n);
+            head.checked_shl(shift).unwrap_or(0) | tail
+        }
+        _ => return None,
     };
-    let mut v: u128 = 0;
-    for (k, &x) in g.iter().take(n).enumerate() {
-        // Head groups from the left, tail groups flush right.
-        let slot = if k < head { k } else { 8 - tail + (k - head) };
-        v |= u128::from(x) << (16 * (7 - slot));
-    }
-    Some(v)
+    Some((v, i))
 }
 
 /// The body of an `iaaddr`/`iaprefix` after its address: ` {`, fields,
@@ -282,6 +310,14 @@ fn lifetime(b: &mut Bytes<'_>) -> Option<u32> {
 mod tests {
     use super::*;
 
+    /// `groups` of a whole text, as if followed by a space.
+    fn parse(text: &str) -> Option<u128> {
+        let with_stop = format!("{text} ");
+        groups(with_stop.as_bytes(), b' ')
+            .filter(|&(_, n)| n == text.len())
+            .map(|(v, _)| v)
+    }
+
     #[test]
     fn hex_groups_parse_like_the_standard_parser() {
         for text in [
@@ -297,7 +333,7 @@ mod tests {
             "2001:db8:1fe:5d00::",
         ] {
             let std: Ipv6Addr = text.parse().unwrap();
-            assert_eq!(groups(text.as_bytes()), Some(u128::from(std)), "{text}");
+            assert_eq!(parse(text), Some(u128::from(std)), "{text}");
         }
         // Random addresses with runs of zero groups, compressed as the
         // standard library writes them and written out in full.
@@ -317,14 +353,14 @@ mod tests {
             }
             let short = Ipv6Addr::from(v).to_string();
             if !short.contains('.') {
-                assert_eq!(groups(short.as_bytes()), Some(v), "{short}");
+                assert_eq!(parse(&short), Some(v), "{short}");
             }
             let full: Vec<String> = Ipv6Addr::from(v)
                 .segments()
                 .iter()
                 .map(|g| format!("{g:X}"))
                 .collect();
-            assert_eq!(groups(full.join(":").as_bytes()), Some(v));
+            assert_eq!(parse(&full.join(":")), Some(v));
         }
         for bad in [
             ":::",
@@ -338,10 +374,7 @@ mod tests {
             "",
         ] {
             let std = bad.parse::<Ipv6Addr>().ok().map(u128::from);
-            assert!(
-                groups(bad.as_bytes()).is_none() || groups(bad.as_bytes()) == std,
-                "{bad}"
-            );
+            assert!(parse(bad).is_none() || parse(bad) == std, "{bad}");
         }
     }
 }

@@ -319,17 +319,26 @@ impl LeaseDb6 {
     /// inactive record of another IA leaves an `active` or `abandoned`
     /// one in place.
     pub fn apply(&mut self, key: Key6, lease: Lease6) {
+        use std::collections::hash_map::Entry;
         self.records += 1;
-        if let Some(old) = self.leases.get(&key) {
-            let inactive = matches!(
-                lease.state,
-                BindingState::Expired | BindingState::Released | BindingState::Free
-            );
-            if old.ia_print != lease.ia_print && old.holds() && inactive {
-                return;
+        // One lookup per record: a million of them miss the cache.
+        let before = match self.leases.entry(key) {
+            Entry::Occupied(mut slot) => {
+                let old = slot.get();
+                let inactive = matches!(
+                    lease.state,
+                    BindingState::Expired | BindingState::Released | BindingState::Free
+                );
+                if old.ia_print != lease.ia_print && old.holds() && inactive {
+                    return;
+                }
+                Some(slot.insert(lease))
             }
-        }
-        let before = self.leases.insert(key, lease);
+            Entry::Vacant(slot) => {
+                slot.insert(lease);
+                None
+            }
+        };
         if let Some(journal) = self.journal.as_mut() {
             journal.push((key, before));
         }
