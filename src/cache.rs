@@ -756,7 +756,7 @@ impl Cache {
                             "read {} in {:.1} ms: {} DHCPv6 leases",
                             t.path().display(),
                             started.elapsed().as_secs_f64() * 1000.0,
-                            t.db().leases.len()
+                            t.db().len()
                         ));
                     }
                 }
@@ -1014,8 +1014,8 @@ impl Cache {
             evaluated_at: report.now,
             valid_until: report.valid_until,
             subnets: report.subnets.len() + report.v6.subnets.len(),
-            leases_in_db: db.leases.len() + db6.as_ref().map_or(0, |d| d.leases.len()),
-            lease_blocks: db.lease_blocks + db6.as_ref().map_or(0, |d| d.records),
+            leases_in_db: db.leases.len() + db6.as_ref().map_or(0, |d| d.len()),
+            lease_blocks: db.lease_blocks + db6.as_ref().map_or(0, |d| d.records()),
             conf_files,
             leases,
             leases6,

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use crate::config::Files;
 use crate::dhcp::conf::{self, Conf, Family, IncludeLoader, Loaded};
 use crate::dhcp::leases::{Detail, LeaseDb, LeaseParser, MAX_BLOCK};
-use crate::dhcp::leases6::{LeaseDb6, LeaseParser6};
+use crate::dhcp::leases6::{LeaseDb6, LeaseParser6, Record6, SHARDS};
 use crate::diag::{Diagnostics, Severity};
 
 /// Largest configuration (or included) file read: 64 MiB. A real
@@ -406,35 +406,58 @@ pub fn read_leases6_in_parts(
 
 /// Streams bytes into a v6 parser through a buffer of a chunk plus the
 /// unfinished item (capped at [`MAX_BLOCK`]: a longer "item" is damage,
-/// skipped). Returns the bytes consumed, the bytes read, and the first
+/// skipped). The bytes are read straight into that buffer, a chunk at a
+/// time, so the parser reads them while they are still in the cache.
+/// Returns the bytes consumed, the bytes read, and the first
 /// [`HEAD_BYTES`] read.
 pub fn feed6(
     reader: &mut dyn Read,
     parser: &mut LeaseParser6,
     diags: &mut Diagnostics,
 ) -> io::Result<(u64, u64, Vec<u8>)> {
-    let mut buf: Vec<u8> = Vec::with_capacity(READ_CHUNK * 8);
-    let mut chunk = vec![0u8; READ_CHUNK * 8];
+    let mut buf: Vec<u8> = vec![0; READ_CHUNK * 2];
+    let mut filled = 0;
     let mut consumed: u64 = 0;
     let mut read: u64 = 0;
     let mut head = Vec::new();
+    let mut grow = false;
     loop {
-        let n = reader.read(&mut chunk)?;
-        let data = chunk.get(..n).unwrap_or_default();
-        if head.len() < HEAD_BYTES {
-            let want = (HEAD_BYTES - head.len()).min(data.len());
-            head.extend_from_slice(data.get(..want).unwrap_or_default());
+        // Nothing consumed last time: one item is longer than the buffer;
+        // read as much again as is pending, so an item is parsed a
+        // logarithmic number of times.
+        let room = if grow {
+            filled.clamp(READ_CHUNK, MAX_BLOCK)
+        } else {
+            READ_CHUNK
+        };
+        if buf.len() < filled + room {
+            buf.resize(filled + room, 0);
         }
+        let n = loop {
+            match reader.read(buf.get_mut(filled..filled + room).unwrap_or_default()) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            }
+        };
+        if head.len() < HEAD_BYTES {
+            let want = (HEAD_BYTES - head.len()).min(n);
+            head.extend_from_slice(buf.get(filled..filled + want).unwrap_or_default());
+        }
+        filled += n;
         read += n as u64;
-        buf.extend_from_slice(data);
         let at_end = n == 0;
-        let used = parser.feed(&buf, at_end, diags);
+        let used = parser
+            .feed(buf.get(..filled).unwrap_or_default(), at_end, diags)
+            .min(filled);
         consumed += used as u64;
-        buf.drain(..used.min(buf.len()));
+        buf.copy_within(used..filled, 0);
+        filled -= used;
+        grow = used == 0;
         if at_end {
             return Ok((consumed, read, head));
         }
-        if buf.len() > MAX_BLOCK {
+        if filled > MAX_BLOCK {
             // One item longer than any dhcpd writes: report, drop it, and
             // go on from the next line dhcpd may have written.
             diags.push(crate::diag::Diagnostic {
@@ -447,10 +470,12 @@ pub fn feed6(
                     MAX_BLOCK >> 20
                 ),
             });
-            let skip = memchr::memrchr(b'\n', &buf).map_or(buf.len(), |i| i + 1);
-            parser.skip_lines(&buf[..skip]);
+            let pending = buf.get(..filled).unwrap_or_default();
+            let skip = memchr::memrchr(b'\n', pending).map_or(filled, |i| i + 1);
+            parser.skip_lines(pending.get(..skip).unwrap_or_default());
             consumed += skip as u64;
-            buf.drain(..skip);
+            buf.copy_within(skip..filled, 0);
+            filled -= skip;
         }
     }
 }
@@ -460,9 +485,12 @@ pub fn feed6(
 type Read6 = (LeaseParser6, Diagnostics, u64, u64, Vec<u8>);
 
 /// Reads the parts of a large `dhcpd6.leases` (cut at column-0 `ia-`) on
-/// their own threads, then applies their records in file order: the same
-/// result as one pass (which record wins depends only on the order). `None`
-/// if a part did not end on a complete item: then one pass reads it all.
+/// their own threads into records by shard, then applies each shard's
+/// records in file order, the shards shared out over as many threads:
+/// the same result as one pass (which record wins depends only on the
+/// order of a key's records, and a key's records all fall in one shard).
+/// `None` if a part did not end on a complete item: then one pass reads
+/// it all.
 fn read_parts6(
     file: &File,
     name: &Arc<str>,
@@ -470,63 +498,94 @@ fn read_parts6(
     cuts: &[u64],
 ) -> io::Result<Option<Read6>> {
     let bounds = part_bounds(cuts);
-    // The first part is read on this thread straight into the database
-    // (no records held: the memory of a part's records is the cost of
-    // reading in parallel); the others on their own threads meanwhile.
-    std::thread::scope(|scope| {
+    eprintln!("TIMING start {:?}", std::time::SystemTime::now());
+    let read_part = |(from, to): (u64, u64)| -> io::Result<Read6> {
+        let mut parser = LeaseParser6::collecting(Arc::clone(name), detail);
+        let mut diags = Diagnostics::new();
+        let mut reader = RangeReader::new(file, from, to);
+        let (consumed, read, head) = feed6(&mut reader, &mut parser, &mut diags)?;
+        Ok((parser, diags, consumed, read, head))
+    };
+    let panicked = || io::Error::other("a lease reader thread panicked");
+    let parts: Vec<io::Result<Read6>> = std::thread::scope(|scope| {
+        // The first part on this thread, the others on their own.
         let handles: Vec<_> = bounds
             .iter()
             .skip(1)
-            .map(|&(from, to)| {
-                let name = Arc::clone(name);
-                scope.spawn(move || -> io::Result<Read6> {
-                    let mut parser = LeaseParser6::collecting(name, detail);
-                    let mut diags = Diagnostics::new();
-                    let mut reader = RangeReader::new(file, from, to);
-                    let (consumed, read, head) = feed6(&mut reader, &mut parser, &mut diags)?;
-                    Ok((parser, diags, consumed, read, head))
+            .map(|&part| scope.spawn(move || read_part(part)))
+            .collect();
+        let mut parts = vec![read_part(bounds.first().copied().unwrap_or((0, u64::MAX)))];
+        parts.extend(
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|_| Err(panicked()))),
+        );
+        parts
+    });
+    eprintln!("TIMING parts read {:?}", std::time::SystemTime::now());
+    let mut parts: Vec<Read6> = parts.into_iter().collect::<io::Result<_>>()?;
+    let last = parts.len().saturating_sub(1);
+    if parts
+        .iter()
+        .take(last)
+        .any(|(_, _, consumed, read, _)| consumed < read)
+    {
+        return Ok(None);
+    }
+    // Each shard's records, part after part.
+    let mut by_shard: Vec<Vec<Vec<Record6>>> = (0..SHARDS).map(|_| Vec::new()).collect();
+    for (parser, ..) in &mut parts {
+        for (lists, records) in by_shard.iter_mut().zip(parser.take_records()) {
+            lists.push(records);
+        }
+    }
+    let mut db = LeaseDb6::default();
+    let per_thread = SHARDS.div_ceil(parts.len().max(1));
+    std::thread::scope(|scope| {
+        let appliers: Vec<_> = db
+            .shards_mut()
+            .chunks_mut(per_thread)
+            .zip(by_shard.chunks_mut(per_thread))
+            .map(|(shards, lists)| {
+                scope.spawn(move || {
+                    for (shard, lists) in shards.iter_mut().zip(lists) {
+                        // No room reserved: a key has several records, and
+                        // a shard's table grows cheaply (it is small).
+                        for records in lists.drain(..) {
+                            shard.apply_records(records);
+                        }
+                    }
                 })
             })
             .collect();
-        let mut merged = LeaseParser6::new(Arc::clone(name), detail);
-        // dhcpd writes about 300 bytes per record, and most addresses
-        // more than once: a distinct one per 400 bytes is a fair guess.
-        let size = file.metadata().map_or(0, |m| m.len());
-        merged.reserve(usize::try_from(size / 400).unwrap_or(0));
-        let mut diags = Diagnostics::new();
-        let (first_from, first_to) = bounds.first().copied().unwrap_or((0, u64::MAX));
-        let mut reader = RangeReader::new(file, first_from, first_to);
-        let (first_consumed, first_read, head) = feed6(&mut reader, &mut merged, &mut diags)?;
-        let mut complete = first_consumed == first_read;
-        let (mut offset, mut consumed) = (first_read, first_consumed);
-        let last = handles.len();
-        for (i, h) in handles.into_iter().enumerate() {
-            let part = h
-                .join()
-                .unwrap_or_else(|_| Err(io::Error::other("a lease reader thread panicked")));
-            let (mut parser, mut part_diags, part_consumed, part_read, _) = part?;
-            if !complete {
-                // Wait for every thread, then read in one pass.
-                continue;
-            }
-            if i + 1 != last && part_consumed < part_read {
-                complete = false;
-                continue;
-            }
-            part_diags.shift_lines(merged.lines());
-            diags.extend(part_diags);
-            let records = parser.take_records();
-            merged.apply_records(records, &parser);
-            consumed = offset + part_consumed;
-            offset += part_read;
+        for a in appliers {
+            a.join().map_err(|_| panicked())?;
         }
-        Ok(complete.then_some((merged, diags, consumed, offset, head)))
-    })
+        Ok::<(), io::Error>(())
+    })?;
+    eprintln!("TIMING applied {:?}", std::time::SystemTime::now());
+    // Diagnostics in file order, their lines counted from the start.
+    let mut parts = parts.into_iter();
+    let Some((mut merged, mut diags, mut consumed, mut offset, head)) = parts.next() else {
+        return Ok(None);
+    };
+    let mut lines = merged.lines();
+    let mut rest = Vec::new();
+    for (parser, mut part_diags, part_consumed, part_read, _) in parts {
+        part_diags.shift_lines(lines);
+        lines = lines.saturating_add(parser.lines());
+        diags.extend(part_diags);
+        consumed = offset + part_consumed;
+        offset += part_read;
+        rest.push(parser);
+    }
+    merged.take_over(db, &rest);
+    Ok(Some((merged, diags, consumed, offset, head)))
 }
 
 /// A DHCPv4 lease file given as the v6 one: a warning naming the key.
 pub fn family_note6(diags: &mut Diagnostics, path: &Path, db: &LeaseDb6) {
-    if db.v4_entries > 0 && db.records == 0 {
+    if db.v4_entries > 0 && db.records() == 0 {
         let file: Arc<str> = Arc::from(path.display().to_string());
         diags.file_level(
             &file,

@@ -248,8 +248,9 @@ fn search6<'a>(src: Sources<'a>, q: &Query, hits: &mut Vec<Hit<'a>>) {
         }
     }
     let index = Subnet6Index::new(&v6.conf.subnets6);
-    for (key, lease) in &v6.db.leases {
-        let found = q.in_text(key.text().as_bytes()) || q.in_mac(v6.db.ia_id(lease).as_bytes());
+    for (key, lease) in v6.db.iter() {
+        let found =
+            q.in_text(key.text().as_bytes()) || q.in_mac(v6.db.ia_id(key, lease).as_bytes());
         if found {
             let subnet = where_is.get(key).copied().or_else(|| {
                 // Summary reports list no leases: find the subnet6 again.

@@ -707,7 +707,7 @@ fn leases6_table(p: &mut Page, g: &Generation, sr: &Subnet6Report) {
         .num(sr.leases.len())
         .raw(")</h2><div class=\"scroll\"><table><tr><th>address or prefix</th><th>counted as</th><th>ia-type</th><th>binding-state</th><th>ends</th><th>cltt</th><th>preferred-life</th><th>max-life</th><th>ia-id</th><th>other fields</th></tr>\n");
     for key in &sr.leases {
-        let Some(l) = db.leases.get(key) else {
+        let Some(l) = db.get(key) else {
             continue;
         };
         let text = key.text();
@@ -735,7 +735,7 @@ fn leases6_table(p: &mut Page, g: &Generation, sr: &Subnet6Report) {
             )
             .cell(&l.max_life().map(|v| v.to_string()).unwrap_or_default())
             .raw("<td class=\"wrap\">")
-            .text(db.ia_id(l))
+            .text(db.ia_id(key, l))
             .raw("</td><td class=\"wrap\">");
         let mut first = true;
         for f in crate::dhcp::lease_fields::Fields::new(&l.vars) {
@@ -871,17 +871,14 @@ pub fn search_page(cx: &Context<'_>, hits: &Hits<'_>) -> Vec<u8> {
                 counted,
             } => {
                 let cidr6 = |i: usize| g.report.v6.subnets.get(i).map(|sr| sr.cidr.as_str());
-                let lease = g
-                    .db6
-                    .as_ref()
-                    .and_then(|db| Some((db, db.leases.get(key)?)));
+                let lease = g.db6.as_ref().and_then(|db| Some((db, db.get(key)?)));
                 p.cell("lease");
                 subnet_link_cells(&mut p, subnet.and_then(cidr6), &key.text());
                 p.cell(counted_name(*counted)).cell("").cell("");
                 match lease {
                     Some((db, l)) => {
                         p.raw("<td class=\"wrap\">")
-                            .text(db.ia_id(l))
+                            .text(db.ia_id(key, l))
                             .raw("</td>")
                             .cell(crate::dhcp::time::LeaseTimeText::new(l.ends()).as_str());
                     }

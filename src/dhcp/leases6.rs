@@ -15,346 +15,20 @@
 //! whole IA; we keep its other entries). A damaged IA costs that IA: the
 //! reader resumes at the next column-0 keyword.
 
-use std::collections::HashMap;
-use std::net::Ipv6Addr;
 use std::sync::Arc;
 
 use super::Detail;
 use super::cursor::Cursor;
 use super::lease_fields::{BindingState, FieldWriter};
 use super::lexer::{Kind, Mode, Token};
-use super::time::{LeaseTime, read_lease_time};
+use super::time::read_lease_time;
 use super::values::{decimal, read_hex_list, read_ipv6, read_ipv6_prefix};
 use crate::diag::{Diagnostics, Severity};
 
-/// The three kinds of IA.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum IaKind {
-    /// `ia-na`: addresses.
-    Na,
-    /// `ia-ta`: temporary addresses.
-    Ta,
-    /// `ia-pd`: delegated prefixes.
-    Pd,
-}
-
-impl IaKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            IaKind::Na => "na",
-            IaKind::Ta => "ta",
-            IaKind::Pd => "pd",
-        }
-    }
-}
-
-/// An address (`len` 128) or a delegated prefix. The address is kept as
-/// two halves (24 bytes, not the 32 a `u128` field aligns it to: a million
-/// keys sit in one table); the derived order is still numeric.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Key6 {
-    hi: u64,
-    lo: u64,
-    pub len: u8,
-}
-
-impl Key6 {
-    pub fn new(addr: u128, len: u8) -> Key6 {
-        Key6 {
-            hi: (addr >> 64) as u64,
-            lo: addr as u64,
-            len,
-        }
-    }
-
-    /// The address, or the prefix's first address.
-    pub fn addr(&self) -> u128 {
-        u128::from(self.hi) << 64 | u128::from(self.lo)
-    }
-
-    /// `2001:db8::5` for an address, `2001:db8:1ff::/56` for a prefix.
-    pub fn text(&self) -> String {
-        if self.len == 128 {
-            Ipv6Addr::from(self.addr()).to_string()
-        } else {
-            format!("{}/{}", Ipv6Addr::from(self.addr()), self.len)
-        }
-    }
-}
-
-/// The last record of one address or prefix. Packed (64 bytes: a million
-/// of them sit in one hash table): times as seconds with sentinels,
-/// lifetimes with presence bits, the fingerprint without 16-byte
-/// alignment; read them through the methods.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Lease6 {
-    pub kind: IaKind,
-    pub state: BindingState,
-    /// Bit 0: `preferred-life` given; bit 1: `max-life` given.
-    lives_given: u8,
-    /// The IA's id in the database's arena ([`LeaseDb6::ia_id`]); in
-    /// summary detail none is kept.
-    pub ia: u32,
-    /// A 128-bit fingerprint of the IA id: what the winning rule compares
-    /// (two ids that differ collide with odds of 2^-128; interning every
-    /// id only to compare it cost a third of the read).
-    ia_print: [u64; 2],
-    /// Unix seconds; [`NEVER`] for `never`.
-    ends: i64,
-    /// The IA's `cltt`: Unix seconds, [`NEVER`], or [`NO_TIME`].
-    cltt: i64,
-    preferred_life: u32,
-    max_life: u32,
-    /// `set NAME = VALUE;` (encoded with [`FieldWriter::set`]); empty in
-    /// summary mode.
-    pub vars: Box<[u8]>,
-}
-
-/// Sentinels of the packed times (no date dhcpd writes comes near them:
-/// dates are before 2038, `epoch` values at most `time::MAX_SECONDS`).
-const NEVER: i64 = i64::MAX;
-const NO_TIME: i64 = i64::MIN;
-
-fn pack_time(t: LeaseTime) -> i64 {
-    match t {
-        LeaseTime::Never => NEVER,
-        LeaseTime::At(s) => s.clamp(NO_TIME + 1, NEVER - 1),
-    }
-}
-
-fn unpack_time(v: i64) -> Option<LeaseTime> {
-    match v {
-        NO_TIME => None,
-        NEVER => Some(LeaseTime::Never),
-        s => Some(LeaseTime::At(s)),
-    }
-}
-
-impl Lease6 {
-    pub fn new(kind: IaKind, state: BindingState, ends: LeaseTime) -> Lease6 {
-        Lease6 {
-            kind,
-            state,
-            lives_given: 0,
-            ia: NO_ID,
-            ia_print: [0; 2],
-            ends: pack_time(ends),
-            cltt: NO_TIME,
-            preferred_life: 0,
-            max_life: 0,
-            vars: Box::default(),
-        }
-    }
-
-    /// The IA: its arena index and the fingerprint of its id.
-    fn with_ia(mut self, (index, print): (u32, u128)) -> Lease6 {
-        self.ia = index;
-        self.ia_print = [print as u64, (print >> 64) as u64];
-        self
-    }
-
-    fn with_lives(mut self, preferred: Option<u32>, max: Option<u32>) -> Lease6 {
-        self.lives_given = u8::from(preferred.is_some()) | u8::from(max.is_some()) << 1;
-        self.preferred_life = preferred.unwrap_or(0);
-        self.max_life = max.unwrap_or(0);
-        self
-    }
-
-    fn set_cltt(&mut self, cltt: Option<LeaseTime>) {
-        self.cltt = cltt.map_or(NO_TIME, pack_time);
-    }
-
-    pub fn ends(&self) -> LeaseTime {
-        unpack_time(self.ends).unwrap_or(LeaseTime::Never)
-    }
-
-    pub fn cltt(&self) -> Option<LeaseTime> {
-        unpack_time(self.cltt)
-    }
-
-    pub fn preferred_life(&self) -> Option<u32> {
-        (self.lives_given & 1 != 0).then_some(self.preferred_life)
-    }
-
-    pub fn max_life(&self) -> Option<u32> {
-        (self.lives_given & 2 != 0).then_some(self.max_life)
-    }
-
-    /// `active` and `abandoned` hold an address against other IAs.
-    fn holds(&self) -> bool {
-        matches!(self.state, BindingState::Active | BindingState::Abandoned)
-    }
-}
-
-/// A fast hasher for the v6 tables (addresses, prefixes, IA ids): the
-/// files are dhcpd's, not an adversary's, and SipHash cost more than the
-/// parse. Eight bytes at a time, multiplied.
-#[derive(Default)]
-pub struct Hasher6(u64);
-
-impl std::hash::Hasher for Hasher6 {
-    fn finish(&self) -> u64 {
-        self.0.rotate_left(26)
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(c);
-            self.write_u64(u64::from_le_bytes(w));
-        }
-        let mut w = [0u8; 8];
-        let rest = chunks.remainder();
-        if let Some(dst) = w.get_mut(..rest.len()) {
-            dst.copy_from_slice(rest);
-        }
-        self.write_u64(u64::from_le_bytes(w) ^ (rest.len() as u64) << 59);
-    }
-
-    fn write_u64(&mut self, v: u64) {
-        self.0 = (self.0.rotate_left(5) ^ v).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    }
-
-    fn write_u8(&mut self, v: u8) {
-        self.write_u64(u64::from(v));
-    }
-
-    fn write_u128(&mut self, v: u128) {
-        self.write_u64(v as u64);
-        self.write_u64((v >> 64) as u64);
-    }
-}
-
-pub type Map6<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<Hasher6>>;
-
-/// The IA ids seen, each stored once in one arena (a million IAs must not
-/// cost a million allocations), found by hash.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-struct IaIds {
-    text: String,
-    /// (start, end) of each id in `text`.
-    spans: Vec<(u32, u32)>,
-    /// Hash of the text → the first id with it; `next` chains the rest.
-    by_hash: Map6<u64, u32>,
-    next: Vec<u32>,
-}
-
-const NO_ID: u32 = u32::MAX;
-
-/// Two independent 64-bit hashes of an IA id.
-fn fingerprint(id: &str) -> u128 {
-    use std::hash::Hasher;
-    let mut a = Hasher6(0x243F_6A88_85A3_08D3);
-    let mut b = Hasher6(0x1319_8A2E_0370_7344);
-    a.write(id.as_bytes());
-    b.write(id.as_bytes());
-    // A second, different mix for the high half.
-    let hi = b.finish().wrapping_mul(0xD6E8_FEB8_6659_FD93) ^ (id.len() as u64);
-    u128::from(a.finish()) | u128::from(hi) << 64
-}
-
-impl IaIds {
-    fn get(&self, i: u32) -> &str {
-        self.spans
-            .get(i as usize)
-            .and_then(|&(a, b)| self.text.get(a as usize..b as usize))
-            .unwrap_or("")
-    }
-
-    fn intern(&mut self, id: &str) -> u32 {
-        use std::hash::{BuildHasher, BuildHasherDefault};
-        let h = BuildHasherDefault::<Hasher6>::default().hash_one(id);
-        let mut at = self.by_hash.get(&h).copied().unwrap_or(NO_ID);
-        let first = at;
-        while at != NO_ID {
-            if self.get(at) == id {
-                return at;
-            }
-            at = self.next.get(at as usize).copied().unwrap_or(NO_ID);
-        }
-        let i = u32::try_from(self.spans.len()).unwrap_or(NO_ID - 1);
-        let start = u32::try_from(self.text.len()).unwrap_or(u32::MAX);
-        self.text.push_str(id);
-        let end = u32::try_from(self.text.len()).unwrap_or(u32::MAX);
-        self.spans.push((start, end));
-        self.next.push(first);
-        self.by_hash.insert(h, i);
-        i
-    }
-}
-
-/// A key a record changed, with its record before (`None`: new key).
-pub type Change6 = (Key6, Option<Lease6>);
-
-/// The v6 lease database: the winning record per address or prefix.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct LeaseDb6 {
-    pub leases: Map6<Key6, Lease6>,
-    /// Each IA's IAID+DUID as written (the text between the quotes, or
-    /// the hex list).
-    ia_ids: IaIds,
-    /// `lease` blocks: a DHCPv4 lease file given as the v6 one.
-    pub v4_entries: u64,
-    /// Records applied (entries of complete IAs).
-    pub records: u64,
-    /// While on: each address or prefix a record changed, with its record
-    /// before (for the report to update itself after an append).
-    journal: Option<Vec<Change6>>,
-}
-
-impl LeaseDb6 {
-    /// The arena index (full detail only) and fingerprint of an IA id.
-    fn identify(&mut self, id: &str, full: bool) -> (u32, u128) {
-        let index = if full { self.ia_ids.intern(id) } else { NO_ID };
-        (index, fingerprint(id))
-    }
-
-    /// The IAID+DUID of a lease's IA, as written.
-    pub fn ia_id(&self, lease: &Lease6) -> &str {
-        self.ia_ids.get(lease.ia)
-    }
-
-    /// Applies a record (SPEC §2.4): the newest wins, except that an
-    /// inactive record of another IA leaves an `active` or `abandoned`
-    /// one in place.
-    pub fn apply(&mut self, key: Key6, lease: Lease6) {
-        use std::collections::hash_map::Entry;
-        self.records += 1;
-        // One lookup per record: a million of them miss the cache.
-        let before = match self.leases.entry(key) {
-            Entry::Occupied(mut slot) => {
-                let old = slot.get();
-                let inactive = matches!(
-                    lease.state,
-                    BindingState::Expired | BindingState::Released | BindingState::Free
-                );
-                if old.ia_print != lease.ia_print && old.holds() && inactive {
-                    return;
-                }
-                Some(slot.insert(lease))
-            }
-            Entry::Vacant(slot) => {
-                slot.insert(lease);
-                None
-            }
-        };
-        if let Some(journal) = self.journal.as_mut() {
-            journal.push((key, before));
-        }
-    }
-
-    /// Starts noting what records change ([`LeaseDb6::take_journal`]).
-    pub fn start_journal(&mut self) {
-        self.journal = Some(Vec::new());
-    }
-
-    /// What changed since [`LeaseDb6::start_journal`], in order: each key
-    /// with its record before that change; the journal stops.
-    pub fn take_journal(&mut self) -> Vec<Change6> {
-        self.journal.take().unwrap_or_default()
-    }
-}
+pub use super::lease6_db::{
+    Change6, Hasher6, IaKind, Key6, Lease6, LeaseDb6, Map6, Record6, SHARDS, shard_of,
+};
+use super::lease6_db::{NO_ID, fingerprint};
 
 /// Top-level keywords a damaged file is resumed at (in column 0).
 const TOP_LEVEL: [&[u8]; 10] = [
@@ -386,15 +60,6 @@ struct Entry {
     lease: Lease6,
 }
 
-/// A record read but not applied yet: what a part of a large file read on
-/// its own thread hands over, to be applied in file order.
-pub struct Record6 {
-    pub key: Key6,
-    pub lease: Lease6,
-    /// The IA id's text (full detail: the JSON shows it).
-    pub id: Option<Box<str>>,
-}
-
 /// The resumable reader.
 pub struct LeaseParser6 {
     file: Arc<str>,
@@ -411,8 +76,9 @@ pub struct LeaseParser6 {
     scratch: super::lease_fast::Scratch,
     writer: FieldWriter,
     fast_entries: Vec<super::lease6_fast::FastEntry>,
-    /// Collect records instead of applying them ([`LeaseParser6::collecting`]).
-    collect: Option<Vec<Record6>>,
+    /// Collect records, by shard, instead of applying them
+    /// ([`LeaseParser6::collecting`]).
+    collect: Option<Vec<Vec<Record6>>>,
 }
 
 impl LeaseParser6 {
@@ -432,19 +98,12 @@ impl LeaseParser6 {
     }
 
     /// A reader for one part of a file read in parallel: it keeps the
-    /// records it reads ([`LeaseParser6::take_records`]) for the caller
-    /// to apply in file order with [`LeaseParser6::apply_records`].
+    /// records it reads, by shard ([`LeaseParser6::take_records`]), for
+    /// the caller to apply each shard's in file order.
     pub fn collecting(file: Arc<str>, detail: Detail) -> LeaseParser6 {
         let mut p = LeaseParser6::new(file, detail);
-        p.collect = Some(Vec::new());
+        p.collect = Some((0..SHARDS).map(|_| Vec::new()).collect());
         p
-    }
-
-    /// Makes room for about `entries` records (a large file's size says
-    /// roughly how many: growing the table step by step moves it each
-    /// time).
-    pub fn reserve(&mut self, entries: usize) {
-        Arc::make_mut(&mut self.db).leases.reserve(entries);
     }
 
     /// Notes what the next feeds change ([`LeaseDb6::start_journal`]).
@@ -457,34 +116,33 @@ impl LeaseParser6 {
         Arc::make_mut(&mut self.db).take_journal()
     }
 
-    /// The records a collecting reader read, in file order.
-    pub fn take_records(&mut self) -> Vec<Record6> {
+    /// The records a collecting reader read: one list per shard, each in
+    /// file order.
+    pub fn take_records(&mut self) -> Vec<Vec<Record6>> {
         self.collect
             .as_mut()
             .map(std::mem::take)
             .unwrap_or_default()
     }
 
-    /// Applies records read by a collecting reader of the bytes that
-    /// follow ours, and takes over its position in the file: this reader
-    /// then goes on from where that part ended. `lines` and `column` are
-    /// that part's own (counted from its start).
-    pub fn apply_records(&mut self, records: Vec<Record6>, part: &LeaseParser6) {
-        let full = self.detail == Detail::Full;
-        let db = Arc::make_mut(&mut self.db);
-        db.v4_entries += part.db.v4_entries;
-        for mut r in records {
-            if let (true, Some(id)) = (full, &r.id) {
-                r.lease.ia = db.identify(id, true).0;
-            }
-            db.apply(r.key, r.lease);
+    /// Becomes the reader of a whole file read in parts: `db` holds the
+    /// records of every part, `parts` are the parts' readers after this
+    /// one's bytes, in file order. This reader then goes on from where
+    /// the last part ended (lines and columns counted from the file's
+    /// start), applying what follows.
+    pub fn take_over(&mut self, mut db: LeaseDb6, parts: &[LeaseParser6]) {
+        db.v4_entries = self.db.v4_entries;
+        for part in parts {
+            db.v4_entries += part.db.v4_entries;
+            self.lines_before = self.lines_before.saturating_add(part.lines_before);
+            self.column = if part.lines_before > 0 {
+                part.column
+            } else {
+                self.column.saturating_add(part.column.saturating_sub(1))
+            };
         }
-        self.lines_before = self.lines_before.saturating_add(part.lines_before);
-        self.column = if part.lines_before > 0 {
-            part.column
-        } else {
-            self.column.saturating_add(part.column.saturating_sub(1))
-        };
+        self.db = Arc::new(db);
+        self.collect = None;
     }
 
     /// Lines consumed so far (a collecting part's own count).
@@ -495,21 +153,19 @@ impl LeaseParser6 {
     /// Applies one record, or keeps it when collecting. The IA id joins
     /// the arena only with a record (an IA whose entries were all
     /// discarded leaves none), so both ways give the same arena.
-    fn record(&mut self, key: Key6, mut lease: Lease6, id: &str) {
+    fn record(&mut self, key: Key6, lease: Lease6, id: &str) {
         let full = self.detail == Detail::Full;
         match self.collect.as_mut() {
-            Some(list) => list.push(Record6 {
-                key,
-                lease,
-                id: full.then(|| id.into()),
-            }),
-            None => {
-                let db = Arc::make_mut(&mut self.db);
-                if full {
-                    lease.ia = db.identify(id, true).0;
+            Some(shards) => {
+                if let Some(list) = shards.get_mut(shard_of(&key)) {
+                    list.push(Record6 {
+                        key,
+                        lease,
+                        id: full.then(|| id.into()),
+                    });
                 }
-                db.apply(key, lease);
             }
+            None => Arc::make_mut(&mut self.db).apply(key, lease, full.then_some(id)),
         }
     }
 
@@ -1165,12 +821,11 @@ mod tests {
     /// `key state ia` of every record, sorted.
     fn states(db: &LeaseDb6) -> Vec<String> {
         let mut v: Vec<(Key6, String)> = db
-            .leases
             .iter()
             .map(|(k, l)| {
                 (
                     *k,
-                    format!("{} {} {}", k.text(), l.state.as_str(), db.ia_id(l)),
+                    format!("{} {} {}", k.text(), l.state.as_str(), db.ia_id(k, l)),
                 )
             })
             .collect();
@@ -1212,7 +867,7 @@ mod tests {
                 "2001:db8:1ff::/56 active",
             ]
         );
-        let ta = db.leases.values().filter(|l| l.kind == IaKind::Ta).count();
+        let ta = db.iter().filter(|(_, l)| l.kind == IaKind::Ta).count();
         assert_eq!(ta, 1);
     }
 
@@ -1294,14 +949,14 @@ mod tests {
             on expiry or release {\n      log (info, \"bye\");\n    }\n  }\n}\n";
         let (db, diags) = parse(text);
         assert_eq!(diags, Vec::<String>::new());
-        let (key, lease) = db.leases.iter().next().unwrap();
+        let (key, lease) = db.iter().next().unwrap();
         assert_eq!(key.text(), "2001:db8:1fe:5d00::/56");
-        assert_eq!(db.ia_id(lease), "0a:01:00:00:00:01");
+        assert_eq!(db.ia_id(key, lease), "0a:01:00:00:00:01");
         assert_eq!(
             (lease.kind, lease.preferred_life(), lease.max_life()),
             (IaKind::Pd, Some(300), Some(600))
         );
-        assert_eq!(lease.ends(), LeaseTime::Never);
+        assert_eq!(lease.ends(), crate::dhcp::time::LeaseTime::Never);
         let vars: Vec<(String, String)> = super::super::lease_fields::Fields::new(&lease.vars)
             .filter_map(|f| match f {
                 super::super::lease_fields::Field::Set(n, v) => Some((

@@ -6,6 +6,7 @@ pub mod conf;
 pub mod cursor;
 pub mod expressions;
 pub mod field_store;
+pub mod lease6_db;
 pub mod lease6_fast;
 pub mod lease_fast;
 pub mod lease_fields;

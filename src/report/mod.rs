@@ -67,7 +67,7 @@ impl Counts {
     }
 
     /// Adds the lease counts of `other` (not `total`, `unused`, `static`).
-    fn add_leases(&mut self, other: &Counts) {
+    pub(super) fn add_leases(&mut self, other: &Counts) {
         self.active += other.active;
         self.free += other.free;
         self.backup += other.backup;
@@ -635,7 +635,7 @@ pub fn update(
 /// starting another.
 const LEASES_PER_THREAD: usize = 100_000;
 
-fn attribution_threads(leases: usize) -> u32 {
+pub(super) fn attribution_threads(leases: usize) -> u32 {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     (leases / LEASES_PER_THREAD).clamp(1, cores.min(8)) as u32
 }

@@ -16,7 +16,7 @@ use super::{Counted, Counts};
 use crate::dhcp::Detail;
 use crate::dhcp::conf::{Conf, Host, Range6, Subnet6, mask6};
 use crate::dhcp::lease_fields::BindingState;
-use crate::dhcp::leases6::{IaKind, Key6, Lease6, LeaseDb6};
+use crate::dhcp::leases6::{IaKind, Key6, Lease6, LeaseDb6, Map6};
 use crate::dhcp::time::LeaseTime;
 use crate::diag::{Diagnostic, Diagnostics, Severity};
 
@@ -124,12 +124,12 @@ fn within(intervals: &[(u128, u128)], addr: u128) -> bool {
 /// Longest-prefix lookup of subnet6s: one hash probe per distinct prefix
 /// length, longest first.
 pub struct Subnet6Index {
-    by_len: Vec<(u8, HashMap<u128, usize>)>,
+    by_len: Vec<(u8, Map6<u128, usize>)>,
 }
 
 impl Subnet6Index {
     pub fn new(subnets: &[Subnet6]) -> Subnet6Index {
-        let mut groups: HashMap<u8, HashMap<u128, usize>> = HashMap::new();
+        let mut groups: HashMap<u8, Map6<u128, usize>> = HashMap::new();
         for (i, s) in subnets.iter().enumerate() {
             groups
                 .entry(s.prefix_len)
@@ -137,7 +137,7 @@ impl Subnet6Index {
                 .entry(u128::from(s.network))
                 .or_insert(i);
         }
-        let mut by_len: Vec<(u8, HashMap<u128, usize>)> = groups.into_iter().collect();
+        let mut by_len: Vec<(u8, Map6<u128, usize>)> = groups.into_iter().collect();
         by_len.sort_by_key(|(len, _)| std::cmp::Reverse(*len));
         Subnet6Index { by_len }
     }
@@ -186,24 +186,95 @@ impl PrefixIndex {
     }
 }
 
+/// What places a lease: the subnet6s by prefix, the prefix6 pools, and
+/// each subnet6's merged NA and TA ranges.
+struct Places<'a> {
+    subnets: &'a Subnet6Index,
+    prefixes: &'a PrefixIndex,
+    na: &'a [Vec<(u128, u128)>],
+    ta: &'a [Vec<(u128, u128)>],
+}
+
 /// Where a lease goes: its subnet6 and whether it counts there.
-fn attribute(
-    key: &Key6,
-    lease: &Lease6,
-    subnets: &Subnet6Index,
-    prefixes: &PrefixIndex,
-    na: &[Vec<(u128, u128)>],
-    ta: &[Vec<(u128, u128)>],
-) -> Option<(usize, bool)> {
+fn attribute(key: &Key6, lease: &Lease6, places: &Places<'_>) -> Option<(usize, bool)> {
     match lease.kind {
-        IaKind::Pd => prefixes.lookup(key.addr(), key.len).map(|i| (i, true)),
+        IaKind::Pd => places
+            .prefixes
+            .lookup(key.addr(), key.len)
+            .map(|i| (i, true)),
         IaKind::Na | IaKind::Ta => {
-            let i = subnets.lookup(key.addr())?;
-            let ranges = if lease.kind == IaKind::Na { na } else { ta };
+            let i = places.subnets.lookup(key.addr())?;
+            let ranges = if lease.kind == IaKind::Na {
+                places.na
+            } else {
+                places.ta
+            };
             let counted = ranges.get(i).is_some_and(|r| within(r, key.addr()));
             Some((i, counted))
         }
     }
+}
+
+/// What one share of the lease shards adds to the subnet6s.
+struct Tally6 {
+    /// Per subnet6, in declaration order: NA, TA and PD counts.
+    counts: Vec<[Counts; 3]>,
+    /// Per subnet6, its leases in this share (full detail only).
+    leases: Vec<Vec<Key6>>,
+    valid_until: Option<i64>,
+    unplaced: u64,
+}
+
+/// Attributes the leases of the shards `share` modulo `shares`.
+fn tally6(
+    db: &LeaseDb6,
+    places: &Places<'_>,
+    now: i64,
+    detail: Detail,
+    share: u32,
+    shares: u32,
+) -> Tally6 {
+    let n = places.na.len();
+    let mut t = Tally6 {
+        counts: vec![Default::default(); n],
+        leases: vec![Vec::new(); n],
+        valid_until: None,
+        unplaced: 0,
+    };
+    let mine = db
+        .shard_tables()
+        .enumerate()
+        .filter(|(i, _)| *i as u32 % shares == share)
+        .flat_map(|(_, table)| table.iter());
+    for (key, lease) in mine {
+        let Some((i, counted)) = attribute(key, lease, places) else {
+            t.unplaced += 1;
+            continue;
+        };
+        if detail == Detail::Full {
+            if let Some(list) = t.leases.get_mut(i) {
+                list.push(*key);
+            }
+        }
+        if !counted {
+            continue;
+        }
+        let how = classify6(lease, now);
+        let pool = match lease.kind {
+            IaKind::Na => 0,
+            IaKind::Ta => 1,
+            IaKind::Pd => 2,
+        };
+        if let Some(c) = t.counts.get_mut(i).and_then(|c| c.get_mut(pool)) {
+            *c.counter(how) += 1;
+        }
+        if how == Counted::Active {
+            if let LeaseTime::At(end) = lease.ends() {
+                t.valid_until = Some(t.valid_until.map_or(end, |v| v.min(end)));
+            }
+        }
+    }
+    t
 }
 
 /// Builds the v6 report for time `now`.
@@ -260,34 +331,54 @@ pub fn build(conf: &Conf, db: &LeaseDb6, now: i64, detail: Detail) -> Report6 {
         .collect();
     let index = Subnet6Index::new(subnets);
     let prefix_index = PrefixIndex::new(subnets);
+    let places = Places {
+        subnets: &index,
+        prefixes: &prefix_index,
+        na: &na,
+        ta: &ta,
+    };
+    let shares = super::attribution_threads(db.len());
+    let tallies: Vec<Tally6> = if shares == 1 {
+        vec![tally6(db, &places, now, detail, 0, 1)]
+    } else {
+        std::thread::scope(|scope| {
+            let workers: Vec<_> = (1..shares)
+                .map(|share| {
+                    let places = &places;
+                    scope.spawn(move || tally6(db, places, now, detail, share, shares))
+                })
+                .collect();
+            let mut all = vec![tally6(db, &places, now, detail, 0, shares)];
+            // A share whose thread panicked (a bug, not input) is counted
+            // here instead, so the answer stays complete.
+            for (share, w) in (1..shares).zip(workers) {
+                all.push(
+                    w.join()
+                        .unwrap_or_else(|_| tally6(db, &places, now, detail, share, shares)),
+                );
+            }
+            all
+        })
+    };
     let mut valid_until: Option<i64> = None;
     let mut unplaced = 0;
-    for (key, lease) in &db.leases {
-        let Some((i, counted)) = attribute(key, lease, &index, &prefix_index, &na, &ta) else {
-            unplaced += 1;
-            continue;
-        };
-        let Some(sr) = out.get_mut(i) else { continue };
-        if detail == Detail::Full {
-            sr.leases.push(*key);
-        }
-        if !counted {
-            continue;
-        }
-        let how = classify6(lease, now);
-        let counts = match lease.kind {
-            IaKind::Na => Some(&mut sr.ips),
-            IaKind::Ta => sr.temporary.as_mut(),
-            IaKind::Pd => sr.prefixes.as_mut(),
-        };
-        if let Some(c) = counts {
-            *c.counter(how) += 1;
-        }
-        if how == Counted::Active {
-            if let LeaseTime::At(t) = lease.ends() {
-                valid_until = Some(valid_until.map_or(t, |v| v.min(t)));
+    for t in tallies {
+        unplaced += t.unplaced;
+        for (sr, (counts, leases)) in out.iter_mut().zip(t.counts.into_iter().zip(t.leases)) {
+            let [na, ta, pd] = counts;
+            sr.ips.add_leases(&na);
+            if let Some(c) = sr.temporary.as_mut() {
+                c.add_leases(&ta);
             }
+            if let Some(c) = sr.prefixes.as_mut() {
+                c.add_leases(&pd);
+            }
+            sr.leases.extend(leases);
         }
+        valid_until = match (valid_until, t.valid_until) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
     }
     for sr in &mut out {
         sr.leases.sort_unstable();
@@ -333,6 +424,12 @@ pub fn update(
         .collect();
     let index = Subnet6Index::new(subnets);
     let prefixes = PrefixIndex::new(subnets);
+    let places = Places {
+        subnets: &index,
+        prefixes: &prefixes,
+        na: &na,
+        ta: &ta,
+    };
     // The first change of a key holds its record before the append; the
     // database holds the one after.
     let mut seen: std::collections::HashSet<Key6> = std::collections::HashSet::new();
@@ -341,13 +438,11 @@ pub fn update(
         if !seen.insert(*key) {
             continue;
         }
-        let Some(after) = db.leases.get(key) else {
+        let Some(after) = db.get(key) else {
             continue;
         };
-        let old_at = before
-            .as_ref()
-            .and_then(|l| attribute(key, l, &index, &prefixes, &na, &ta));
-        let new_at = attribute(key, after, &index, &prefixes, &na, &ta);
+        let old_at = before.as_ref().and_then(|l| attribute(key, l, &places));
+        let new_at = attribute(key, after, &places);
         for (lease, at, add) in [
             (before.as_ref(), old_at, false),
             (Some(after), new_at, true),

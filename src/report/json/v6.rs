@@ -176,7 +176,7 @@ impl Serialize for Leases6Json<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut map = s.serialize_map(Some(self.keys.len()))?;
         for key in self.keys {
-            if self.db.leases.contains_key(key) {
+            if self.db.contains_key(key) {
                 map.serialize_entry(&key.text(), &Lease6Json { db: self.db, key })?;
             }
         }
@@ -205,11 +205,11 @@ const OWN_KEYS: [&str; 7] = [
 impl Serialize for Lease6Json<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut map = s.serialize_map(None)?;
-        let Some(l) = self.db.leases.get(self.key) else {
+        let Some(l) = self.db.get(self.key) else {
             return map.end();
         };
         map.serialize_entry("ia-type", l.kind.as_str())?;
-        map.serialize_entry("ia-id", self.db.ia_id(l))?;
+        map.serialize_entry("ia-id", self.db.ia_id(self.key, l))?;
         if let Some(t) = l.cltt() {
             map.serialize_entry("cltt", LeaseTimeText::new(t).as_str())?;
         }
