@@ -498,9 +498,10 @@ fn read_parts6(
     cuts: &[u64],
 ) -> io::Result<Option<Read6>> {
     let bounds = part_bounds(cuts);
-    eprintln!("TIMING start {:?}", std::time::SystemTime::now());
+    let size = file.metadata().map_or(0, |m| m.len());
     let read_part = |(from, to): (u64, u64)| -> io::Result<Read6> {
-        let mut parser = LeaseParser6::collecting(Arc::clone(name), detail);
+        let mut parser =
+            LeaseParser6::collecting(Arc::clone(name), detail, to.min(size).saturating_sub(from));
         let mut diags = Diagnostics::new();
         let mut reader = RangeReader::new(file, from, to);
         let (consumed, read, head) = feed6(&mut reader, &mut parser, &mut diags)?;
@@ -522,7 +523,6 @@ fn read_parts6(
         );
         parts
     });
-    eprintln!("TIMING parts read {:?}", std::time::SystemTime::now());
     let mut parts: Vec<Read6> = parts.into_iter().collect::<io::Result<_>>()?;
     let last = parts.len().saturating_sub(1);
     if parts
@@ -532,12 +532,15 @@ fn read_parts6(
     {
         return Ok(None);
     }
-    // Each shard's records, part after part.
+    // Each shard's records, part after part, and each part's IA ids.
     let mut by_shard: Vec<Vec<Vec<Record6>>> = (0..SHARDS).map(|_| Vec::new()).collect();
+    let mut ids = Vec::new();
     for (parser, ..) in &mut parts {
-        for (lists, records) in by_shard.iter_mut().zip(parser.take_records()) {
-            lists.push(records);
+        let (lists, part_ids) = parser.take_records();
+        for (shard, records) in by_shard.iter_mut().zip(lists) {
+            shard.push(records);
         }
+        ids.push(part_ids);
     }
     let mut db = LeaseDb6::default();
     let per_thread = SHARDS.div_ceil(parts.len().max(1));
@@ -547,12 +550,13 @@ fn read_parts6(
             .chunks_mut(per_thread)
             .zip(by_shard.chunks_mut(per_thread))
             .map(|(shards, lists)| {
+                let ids = &ids;
                 scope.spawn(move || {
                     for (shard, lists) in shards.iter_mut().zip(lists) {
                         // No room reserved: a key has several records, and
                         // a shard's table grows cheaply (it is small).
-                        for records in lists.drain(..) {
-                            shard.apply_records(records);
+                        for (records, ids) in lists.drain(..).zip(ids) {
+                            shard.apply_records(records, ids);
                         }
                     }
                 })
@@ -563,7 +567,6 @@ fn read_parts6(
         }
         Ok::<(), io::Error>(())
     })?;
-    eprintln!("TIMING applied {:?}", std::time::SystemTime::now());
     // Diagnostics in file order, their lines counted from the start.
     let mut parts = parts.into_iter();
     let Some((mut merged, mut diags, mut consumed, mut offset, head)) = parts.next() else {

@@ -278,12 +278,43 @@ impl IaIds {
 pub type Change6 = (Key6, Option<Lease6>);
 
 /// A record read but not applied yet: what a part of a large file read on
-/// its own thread hands over, to be applied in file order.
+/// its own thread hands over, to be applied in file order. In full
+/// detail `lease.ia` is the index of its IA's id in the part's
+/// [`PartIds`] until it is applied.
 pub struct Record6 {
     pub key: Key6,
     pub lease: Lease6,
-    /// The IA id's text (full detail: the JSON shows it).
-    pub id: Option<Box<str>>,
+}
+
+/// The IA ids of a part's records (full detail), each IA's once: its
+/// records follow each other, and a million small strings must not cost
+/// a million allocations.
+#[derive(Debug, Default)]
+pub struct PartIds {
+    text: String,
+    /// (start, end) of each id in `text`.
+    spans: Vec<(u32, u32)>,
+}
+
+impl PartIds {
+    /// The index of `id`: the last one's again if it is the same.
+    pub fn index(&mut self, id: &str) -> u32 {
+        let last = self.spans.len().checked_sub(1);
+        if let Some(i) = last.filter(|&i| self.get(i as u32) == Some(id)) {
+            return i as u32;
+        }
+        let start = u32::try_from(self.text.len()).unwrap_or(u32::MAX);
+        self.text.push_str(id);
+        let end = u32::try_from(self.text.len()).unwrap_or(u32::MAX);
+        self.spans.push((start, end));
+        u32::try_from(self.spans.len() - 1).unwrap_or(NO_ID - 1)
+    }
+
+    /// The id at `index` (`None` for [`NO_ID`]: summary detail).
+    pub fn get(&self, index: u32) -> Option<&str> {
+        let &(a, b) = self.spans.get(index as usize)?;
+        self.text.get(a as usize..b as usize)
+    }
 }
 
 /// How many shards: a power of two. 256 keeps a shard of a million-entry
@@ -347,9 +378,10 @@ impl Shard6 {
     }
 
     /// Applies records of this shard, in their order.
-    pub fn apply_records(&mut self, records: Vec<Record6>) {
+    pub fn apply_records(&mut self, records: Vec<Record6>, ids: &PartIds) {
         for r in records {
-            self.apply(r.key, r.lease, r.id.as_deref());
+            let id = ids.get(r.lease.ia);
+            self.apply(r.key, r.lease, id);
         }
     }
 }
@@ -507,5 +539,18 @@ mod tests {
             .map(|(i, _)| i)
             .collect();
         assert_eq!(holding, vec![shard_of(&key)]);
+    }
+
+    /// An IA's records share its id's index; summary records (no index)
+    /// name no id.
+    #[test]
+    fn part_ids_keep_each_ia_once() {
+        let mut ids = PartIds::default();
+        let a = ids.index("\\001a");
+        assert_eq!(ids.index("\\001a"), a);
+        let b = ids.index("0a:01");
+        assert_ne!(a, b);
+        assert_eq!((ids.get(a), ids.get(b)), (Some("\\001a"), Some("0a:01")));
+        assert_eq!(ids.get(NO_ID), None);
     }
 }
