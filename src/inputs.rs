@@ -16,7 +16,7 @@ use std::sync::Arc;
 use crate::config::Files;
 use crate::dhcp::conf::{self, Conf, Family, IncludeLoader, Loaded};
 use crate::dhcp::leases::{Detail, LeaseDb, LeaseParser, MAX_BLOCK};
-use crate::dhcp::leases6::{LeaseDb6, LeaseParser6, Record6, SHARDS};
+use crate::dhcp::leases6::{LeaseDb6, LeaseParser6, PartIds, Record6, Shard6};
 use crate::diag::{Diagnostics, Severity};
 
 /// Largest configuration (or included) file read: 64 MiB. A real
@@ -508,21 +508,34 @@ fn read_parts6(
         Ok((parser, diags, consumed, read, head))
     };
     let panicked = || io::Error::other("a lease reader thread panicked");
-    let parts: Vec<io::Result<Read6>> = std::thread::scope(|scope| {
-        // The first part on this thread, the others on their own.
+    let parts: Option<Vec<io::Result<Read6>>> = std::thread::scope(|scope| {
+        // The first part on this thread, the others on their own (if the
+        // system will not start a thread, one pass reads the file).
         let handles: Vec<_> = bounds
             .iter()
             .skip(1)
-            .map(|&part| scope.spawn(move || read_part(part)))
+            .map(|&part| {
+                std::thread::Builder::new()
+                    .name("dhcpstats-leases6".into())
+                    .spawn_scoped(scope, move || read_part(part))
+            })
             .collect();
+        if handles.iter().any(Result::is_err) {
+            for h in handles.into_iter().flatten() {
+                let _ = h.join();
+            }
+            return None;
+        }
         let mut parts = vec![read_part(bounds.first().copied().unwrap_or((0, u64::MAX)))];
         parts.extend(
             handles
                 .into_iter()
+                .flatten()
                 .map(|h| h.join().unwrap_or_else(|_| Err(panicked()))),
         );
-        parts
+        Some(parts)
     });
+    let Some(parts) = parts else { return Ok(None) };
     let mut parts: Vec<Read6> = parts.into_iter().collect::<io::Result<_>>()?;
     let last = parts.len().saturating_sub(1);
     if parts
@@ -532,41 +545,22 @@ fn read_parts6(
     {
         return Ok(None);
     }
-    // Each shard's records, part after part, and each part's IA ids.
-    let mut by_shard: Vec<Vec<Vec<Record6>>> = (0..SHARDS).map(|_| Vec::new()).collect();
+    // Each shard with its records, part after part, and each part's IA ids.
+    let mut db = LeaseDb6::default();
+    let mut work: Vec<(&mut Shard6, Vec<Vec<Record6>>)> = db
+        .shards_mut()
+        .iter_mut()
+        .map(|shard| (shard, Vec::with_capacity(parts.len())))
+        .collect();
     let mut ids = Vec::new();
     for (parser, ..) in &mut parts {
         let (lists, part_ids) = parser.take_records();
-        for (shard, records) in by_shard.iter_mut().zip(lists) {
-            shard.push(records);
+        for ((_, shard_lists), records) in work.iter_mut().zip(lists) {
+            shard_lists.push(records);
         }
         ids.push(part_ids);
     }
-    let mut db = LeaseDb6::default();
-    let per_thread = SHARDS.div_ceil(parts.len().max(1));
-    std::thread::scope(|scope| {
-        let appliers: Vec<_> = db
-            .shards_mut()
-            .chunks_mut(per_thread)
-            .zip(by_shard.chunks_mut(per_thread))
-            .map(|(shards, lists)| {
-                let ids = &ids;
-                scope.spawn(move || {
-                    for (shard, lists) in shards.iter_mut().zip(lists) {
-                        // No room reserved: a key has several records, and
-                        // a shard's table grows cheaply (it is small).
-                        for (records, ids) in lists.drain(..).zip(ids) {
-                            shard.apply_records(records, ids);
-                        }
-                    }
-                })
-            })
-            .collect();
-        for a in appliers {
-            a.join().map_err(|_| panicked())?;
-        }
-        Ok::<(), io::Error>(())
-    })?;
+    apply_shards(work, &ids, parts.len()).map_err(|_| panicked())?;
     // Diagnostics in file order, their lines counted from the start.
     let mut parts = parts.into_iter();
     let Some((mut merged, mut diags, mut consumed, mut offset, head)) = parts.next() else {
@@ -584,6 +578,45 @@ fn read_parts6(
     }
     merged.take_over(db, &rest);
     Ok(Some((merged, diags, consumed, offset, head)))
+}
+
+/// Applies each shard's record lists (one per part, in file order, named
+/// IA ids in `ids` of the same part) on up to `threads` threads, this one
+/// included. Threads take shards from one queue until it is empty, so
+/// the work is done even where no thread can be started. `Err` if one
+/// panicked (a bug, not input).
+fn apply_shards(
+    work: Vec<(&mut Shard6, Vec<Vec<Record6>>)>,
+    ids: &[PartIds],
+    threads: usize,
+) -> std::thread::Result<()> {
+    let queue = std::sync::Mutex::new(work.into_iter());
+    let drain = || loop {
+        let next = queue.lock().unwrap_or_else(|e| e.into_inner()).next();
+        let Some((shard, lists)) = next else { return };
+        // No room reserved: a key has several records, and a shard's
+        // table grows cheaply (it is small).
+        for (records, ids) in lists.into_iter().zip(ids) {
+            shard.apply_records(records, ids);
+        }
+    };
+    std::thread::scope(|scope| {
+        let helpers: Vec<_> = (1..threads)
+            .filter_map(|_| {
+                std::thread::Builder::new()
+                    .name("dhcpstats-apply6".into())
+                    .spawn_scoped(scope, drain)
+                    .ok()
+            })
+            .collect();
+        drain();
+        // Every helper joined (one left unjoined would re-panic here).
+        let joined: Vec<_> = helpers.into_iter().map(|h| h.join()).collect();
+        joined
+            .into_iter()
+            .collect::<std::thread::Result<Vec<()>>>()
+            .map(drop)
+    })
 }
 
 /// A DHCPv4 lease file given as the v6 one: a warning naming the key.
@@ -1092,5 +1125,51 @@ mod tests {
         );
         assert_eq!(db.leases.len(), 2);
         assert!(diags.is_empty(), "{:?}", diags.items());
+    }
+
+    /// Shards applied from a queue on any number of threads (one: none
+    /// could be started) give what one pass gives, IA ids included.
+    #[test]
+    fn shards_applied_on_any_number_of_threads_give_one_pass() {
+        let mut text = String::new();
+        for i in 0..3000 {
+            let state = ["active", "expired", "released", "abandoned"][i % 4];
+            text.push_str(&format!(
+                "ia-na \"ia{}\" {{\n  cltt 4 2026/11/26 01:20:11;\n  iaaddr 2001:db8::{:x} {{\n    binding state {state};\n    ends never;\n  }}\n}}\n",
+                i % 70,
+                i % 900
+            ));
+        }
+        let cut = text.len() / 2;
+        let cut = cut + text[cut..].find("\nia-na").unwrap() + 1;
+        let mut d = Diagnostics::new();
+        let one =
+            crate::dhcp::leases6::parse_all(Arc::from("t"), text.as_bytes(), Detail::Full, &mut d);
+        for threads in [1, 2, 5] {
+            let mut parts: Vec<(Vec<Vec<Record6>>, PartIds)> = [&text[..cut], &text[cut..]]
+                .iter()
+                .map(|part| {
+                    let mut p = LeaseParser6::collecting(Arc::from("t"), Detail::Full, 0);
+                    p.feed(part.as_bytes(), true, &mut d);
+                    p.take_records()
+                })
+                .collect();
+            let mut db = LeaseDb6::default();
+            let mut work: Vec<(&mut Shard6, Vec<Vec<Record6>>)> = db
+                .shards_mut()
+                .iter_mut()
+                .map(|shard| (shard, Vec::new()))
+                .collect();
+            let mut ids = Vec::new();
+            for (lists, part_ids) in parts.drain(..) {
+                for ((_, shard_lists), records) in work.iter_mut().zip(lists) {
+                    shard_lists.push(records);
+                }
+                ids.push(part_ids);
+            }
+            apply_shards(work, &ids, threads).unwrap();
+            assert!(db == one, "{threads} threads");
+        }
+        assert!(d.is_empty(), "{:?}", d.items());
     }
 }

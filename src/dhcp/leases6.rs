@@ -26,7 +26,8 @@ use super::values::{decimal, read_hex_list, read_ipv6, read_ipv6_prefix};
 use crate::diag::{Diagnostics, Severity};
 
 pub use super::lease6_db::{
-    Change6, Hasher6, IaKind, Key6, Lease6, LeaseDb6, Map6, PartIds, Record6, SHARDS, shard_of,
+    Change6, Hasher6, IaKind, Key6, Lease6, LeaseDb6, Map6, PartIds, Record6, SHARDS, Shard6,
+    shard_of,
 };
 use super::lease6_db::{NO_ID, fingerprint};
 
@@ -46,6 +47,9 @@ const TOP_LEVEL: [&[u8]; 10] = [
 
 /// Fewer bytes than dhcpd writes for one `iaaddr` or `iaprefix` record.
 const BYTES_PER_RECORD: u64 = 250;
+
+/// Records a part makes room for at most before it reads any (88 MiB).
+const PRESIZED_RECORDS: u64 = 1 << 20;
 
 /// How a top-level item ended.
 enum Outcome {
@@ -105,10 +109,13 @@ impl LeaseParser6 {
     /// the caller to apply each shard's in file order. `bytes`, the
     /// part's size, sizes the lists up front: dhcpd writes a record in
     /// 200 to 400 bytes, and lists grown step by step cost a sixth of the
-    /// read in copies and page faults (room never written costs nothing).
+    /// read in copies and page faults (room never written costs no
+    /// memory, but counts where the system does not overcommit: hence a
+    /// cap, beyond which lists grow as usual).
     pub fn collecting(file: Arc<str>, detail: Detail, bytes: u64) -> LeaseParser6 {
         let mut p = LeaseParser6::new(file, detail);
-        let each = usize::try_from(bytes / BYTES_PER_RECORD / SHARDS as u64).unwrap_or(0);
+        let records = (bytes / BYTES_PER_RECORD).min(PRESIZED_RECORDS);
+        let each = usize::try_from(records / SHARDS as u64).unwrap_or(0);
         let lists = (0..SHARDS).map(|_| Vec::with_capacity(each)).collect();
         p.collect = Some((lists, PartIds::default()));
         p

@@ -492,28 +492,9 @@ fn build_in_shares(conf: &Conf, db: &LeaseDb, now: i64, detail: Detail, shares: 
         })
         .collect();
 
-    let tallies: Vec<Tally> = if shares == 1 {
-        vec![tally(db, &index, &ranges, now, detail, 0, 1)]
-    } else {
-        std::thread::scope(|scope| {
-            let workers: Vec<_> = (1..shares)
-                .map(|share| {
-                    let (index, ranges) = (&index, &ranges);
-                    scope.spawn(move || tally(db, index, ranges, now, detail, share, shares))
-                })
-                .collect();
-            let mut all = vec![tally(db, &index, &ranges, now, detail, 0, shares)];
-            // A share whose thread panicked (a bug, not input) is counted
-            // here instead, so the answer stays complete.
-            for (share, w) in (1..shares).zip(workers) {
-                all.push(
-                    w.join()
-                        .unwrap_or_else(|_| tally(db, &index, &ranges, now, detail, share, shares)),
-                );
-            }
-            all
-        })
-    };
+    let tallies: Vec<Tally> = in_shares(shares, |share| {
+        tally(db, &index, &ranges, now, detail, share, shares)
+    });
     let mut valid_until: Option<i64> = None;
     let mut unplaced = Unplaced::default();
     for t in tallies {
@@ -631,6 +612,35 @@ pub fn update(
     Ok(report)
 }
 
+/// `share(i)` for every `i` below `shares`, in order: the first on this
+/// thread, the others on their own. A share whose thread cannot be
+/// started, or panicked (a bug, not input), is run here instead, so the
+/// answer stays complete.
+pub(super) fn in_shares<T: Send>(shares: u32, share: impl Fn(u32) -> T + Sync) -> Vec<T> {
+    if shares <= 1 {
+        return vec![share(0)];
+    }
+    std::thread::scope(|scope| {
+        let share = &share;
+        let workers: Vec<_> = (1..shares)
+            .map(|i| {
+                let thread = std::thread::Builder::new()
+                    .name("dhcpstats-report".into())
+                    .spawn_scoped(scope, move || share(i));
+                (i, thread)
+            })
+            .collect();
+        let mut all = vec![share(0)];
+        for (i, w) in workers {
+            all.push(match w {
+                Ok(h) => h.join().unwrap_or_else(|_| share(i)),
+                Err(_) => share(i),
+            });
+        }
+        all
+    })
+}
+
 /// Leases per attribution thread: below this, one thread is faster than
 /// starting another.
 const LEASES_PER_THREAD: usize = 100_000;
@@ -699,6 +709,12 @@ fn tally(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shares_come_back_in_order() {
+        assert_eq!(in_shares(1, |i| i), vec![0]);
+        assert_eq!(in_shares(5, |i| i * 10), vec![0, 10, 20, 30, 40]);
+    }
     use crate::dhcp::conf::parse_bytes;
     use crate::dhcp::leases::parse_all;
 

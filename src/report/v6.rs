@@ -279,6 +279,11 @@ fn tally6(
 
 /// Builds the v6 report for time `now`.
 pub fn build(conf: &Conf, db: &LeaseDb6, now: i64, detail: Detail) -> Report6 {
+    build_in_shares(conf, db, now, detail, super::attribution_threads(db.len()))
+}
+
+/// [`build`], attributing the lease shards on `shares` threads.
+fn build_in_shares(conf: &Conf, db: &LeaseDb6, now: i64, detail: Detail, shares: u32) -> Report6 {
     let subnets = &conf.subnets6;
     let na: Vec<Vec<(u128, u128)>> = subnets
         .iter()
@@ -337,29 +342,9 @@ pub fn build(conf: &Conf, db: &LeaseDb6, now: i64, detail: Detail) -> Report6 {
         na: &na,
         ta: &ta,
     };
-    let shares = super::attribution_threads(db.len());
-    let tallies: Vec<Tally6> = if shares == 1 {
-        vec![tally6(db, &places, now, detail, 0, 1)]
-    } else {
-        std::thread::scope(|scope| {
-            let workers: Vec<_> = (1..shares)
-                .map(|share| {
-                    let places = &places;
-                    scope.spawn(move || tally6(db, places, now, detail, share, shares))
-                })
-                .collect();
-            let mut all = vec![tally6(db, &places, now, detail, 0, shares)];
-            // A share whose thread panicked (a bug, not input) is counted
-            // here instead, so the answer stays complete.
-            for (share, w) in (1..shares).zip(workers) {
-                all.push(
-                    w.join()
-                        .unwrap_or_else(|_| tally6(db, &places, now, detail, share, shares)),
-                );
-            }
-            all
-        })
-    };
+    let tallies = super::in_shares(shares, |share| {
+        tally6(db, &places, now, detail, share, shares)
+    });
     let mut valid_until: Option<i64> = None;
     let mut unplaced = 0;
     for t in tallies {
@@ -734,6 +719,10 @@ mod tests {
         );
         assert_eq!(s.statics[1].client_id.as_deref(), Some("00:01:00:01"));
         // A /64 range: exactly 2^64, one more than a u64 holds.
+        // Attributed on several threads, the same report.
+        for shares in 2..=5 {
+            assert_eq!(build_in_shares(&c, &db, NOW, Detail::Full, shares), r);
+        }
         let big = &r.subnets[1];
         assert_eq!(big.ips.total, 18_446_744_073_709_551_616);
         assert_eq!((big.ips.free, big.temporary, big.prefixes), (1, None, None));
