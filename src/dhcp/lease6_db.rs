@@ -188,18 +188,7 @@ impl std::hash::Hasher for Hasher6 {
     }
 
     fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(c);
-            self.write_u64(u64::from_le_bytes(w));
-        }
-        let mut w = [0u8; 8];
-        let rest = chunks.remainder();
-        if let Some(dst) = w.get_mut(..rest.len()) {
-            dst.copy_from_slice(rest);
-        }
-        self.write_u64(u64::from_le_bytes(w) ^ (rest.len() as u64) << 59);
+        for_words(bytes, |w| self.write_u64(w));
     }
 
     fn write_u64(&mut self, v: u64) {
@@ -232,13 +221,34 @@ struct IaIds {
 
 pub(super) const NO_ID: u32 = u32::MAX;
 
-/// Two independent 64-bit hashes of an IA id.
+/// Feeds `bytes` to `word` eight at a time (little-endian), then the
+/// rest with its length in the top bits. The rest is gathered byte by
+/// byte: a copy of a variable length is a call to `memcpy`, which cost
+/// more than the hashing of a short id.
+fn for_words(bytes: &[u8], mut word: impl FnMut(u64)) {
+    let mut chunks = bytes.chunks_exact(8);
+    for c in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        word(u64::from_le_bytes(w));
+    }
+    let rest = chunks.remainder();
+    let tail = rest
+        .iter()
+        .rev()
+        .fold(0u64, |acc, &c| acc << 8 | u64::from(c));
+    word(tail ^ (rest.len() as u64) << 59);
+}
+
+/// Two independent 64-bit hashes of an IA id, in one pass over it.
 pub(super) fn fingerprint(id: &str) -> u128 {
     use std::hash::Hasher;
     let mut a = Hasher6(0x243F_6A88_85A3_08D3);
     let mut b = Hasher6(0x1319_8A2E_0370_7344);
-    a.write(id.as_bytes());
-    b.write(id.as_bytes());
+    for_words(id.as_bytes(), |w| {
+        a.write_u64(w);
+        b.write_u64(w);
+    });
     // A second, different mix for the high half.
     let hi = b.finish().wrapping_mul(0xD6E8_FEB8_6659_FD93) ^ (id.len() as u64);
     u128::from(a.finish()) | u128::from(hi) << 64
@@ -552,5 +562,29 @@ mod tests {
         assert_ne!(a, b);
         assert_eq!((ids.get(a), ids.get(b)), (Some("\\001a"), Some("0a:01")));
         assert_eq!(ids.get(NO_ID), None);
+    }
+
+    /// The words of a byte string: eight bytes little-endian, then the
+    /// rest zero-padded with its length in the top bits.
+    #[test]
+    fn words_of_any_length() {
+        let bytes: Vec<u8> = (1..=20).collect();
+        for n in 0..=bytes.len() {
+            let mut got = Vec::new();
+            for_words(&bytes[..n], |w| got.push(w));
+            let mut want = Vec::new();
+            for chunk in bytes[..n].chunks(8) {
+                let mut w = [0u8; 8];
+                w[..chunk.len()].copy_from_slice(chunk);
+                want.push(u64::from_le_bytes(w));
+            }
+            if n % 8 == 0 {
+                want.push(0);
+            }
+            let last = want.last_mut().unwrap();
+            *last ^= ((n % 8) as u64) << 59;
+            assert_eq!(got, want, "{n} bytes");
+        }
+        assert_ne!(fingerprint("a"), fingerprint("a\0"));
     }
 }
