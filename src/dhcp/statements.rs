@@ -392,13 +392,7 @@ impl<'c, 'a> Checker<'c, 'a> {
             }
             "lease-id-format" => self.one_of(&["octal", "hex"], "lease-id-format"),
             "db-time-format" => self.one_of(&["default", "local"], "db-time-format"),
-            "server-duid" => {
-                let t = self.peek();
-                if t.is_punct(b';') {
-                    return Err(self.problem(t, "server-duid needs a DUID type or value".into()));
-                }
-                self.words_until_semicolon()
-            }
+            "server-duid" => self.server_duid(),
             "uid" if place == Place::Host => {
                 self.data_value("uid")?;
                 self.semicolon("uid")
@@ -1271,6 +1265,84 @@ impl<'c, 'a> Checker<'c, 'a> {
         self.semicolon(what)
     }
 
+    /// `server-duid` as dhcpd reads it: `LLT [TYPE TIME OCTETS]`,
+    /// `LL [TYPE OCTETS]`, `EN NUMBER "ID"`, or `NUMBER "DUID"` (the
+    /// type by its number, the DUID whole); TYPE is `ethernet`,
+    /// `token-ring` or `fddi`, OCTETS a hex list, numbers decimal.
+    fn server_duid(&mut self) -> Checked {
+        let t = self.peek();
+        let word = if t.kind == Kind::Word {
+            self.word_lc(t)
+        } else {
+            String::new()
+        };
+        match word.as_str() {
+            "en" => {
+                self.bump();
+                self.decimal("an enterprise number")?;
+                self.string()?;
+            }
+            "ll" | "llt" => {
+                self.bump();
+                if !self.peek().is_punct(b';') {
+                    let hw = self.peek();
+                    let name = self.name("a hardware type (ethernet, token-ring or fddi)")?;
+                    if !matches!(name.as_str(), "ethernet" | "token-ring" | "fddi") {
+                        return Err(self.problem(
+                            hw,
+                            format!("expected a hardware type (ethernet, token-ring or fddi), found '{name}'"),
+                        ));
+                    }
+                    if word == "llt" {
+                        self.decimal("a timestamp (seconds)")?;
+                    }
+                    let first = self.peek();
+                    if first.kind != Kind::Word {
+                        return Err(self.problem(
+                            first,
+                            format!(
+                                "expected the link-layer address as hex octets (server-duid {} TYPE {}ADDRESS), found {}",
+                                word.to_uppercase(),
+                                if word == "llt" { "TIMESTAMP " } else { "" },
+                                self.describe(first)
+                            ),
+                        ));
+                    }
+                    self.bump();
+                    if self.eat_punct(b':') {
+                        self.hex_list_rest(first)?;
+                    } else {
+                        self.hex_octet(first)?;
+                    }
+                }
+            }
+            w if is_decimal(w) => {
+                self.bump();
+                self.string()?;
+            }
+            _ => {
+                return Err(self.problem(
+                    t,
+                    format!(
+                        "expected a DUID type (LLT, LL, EN, or its number), found {}",
+                        self.describe(t)
+                    ),
+                ));
+            }
+        }
+        self.semicolon("server-duid")
+    }
+
+    /// A decimal number as dhcpd's lexer reads one (digits, maybe a `-`).
+    fn decimal(&mut self, what: &str) -> Checked {
+        let t = self.peek();
+        if t.kind == Kind::Word && is_decimal(&String::from_utf8_lossy(self.text(t))) {
+            self.bump();
+            return Ok(());
+        }
+        Err(self.problem(t, format!("expected {what}, found {}", self.describe(t))))
+    }
+
     /// Anything up to `;` on this level (values dhcpd reads freely).
     fn words_until_semicolon(&mut self) -> Checked {
         loop {
@@ -1570,6 +1642,12 @@ impl<'f> Format<'f> {
         }
         Format { atoms, repeat }
     }
+}
+
+/// `-?[0-9]+`: what dhcpd's lexer makes a NUMBER token of.
+fn is_decimal(text: &str) -> bool {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
 }
 
 #[cfg(test)]

@@ -470,3 +470,83 @@ fn v6_declarations_agree_with_dhcpd_6_t() {
         disagree.join("\n")
     );
 }
+
+/// `server-duid` in every form dhcpd reads and the ways it refuses one,
+/// judged by `dhcpd -t` and `dhcpd -6 -t` and by `check` in both
+/// families.
+#[test]
+fn server_duid_forms_agree_with_dhcpd_t() {
+    let Some(dhcpd) = dhcpd() else {
+        eprintln!("skipped: dhcpd is not installed (apt-get install isc-dhcp-server)");
+        return;
+    };
+    let forms = [
+        "LLT",
+        "llt",
+        "LL",
+        "EN 2495 \"abc\"",
+        "EN -1 \"x\"",
+        "EN 4294967296 \"\"",
+        "LL ethernet 00:16:6f:11:22:33",
+        "LL token-ring 0:1",
+        "LL FDDI 001:02",
+        "LLT ethernet 213982198 00:16:6f:11:22:33",
+        "LLT ethernet -5 00:16",
+        "3 \"abc\"",
+        "-3 \"x\"",
+        // Refused:
+        "",
+        "\"abc\"",
+        "3x \"x\"",
+        "00:01:02",
+        "3 00:01",
+        "EN x \"abc\"",
+        "EN 0x10 \"x\"",
+        "EN 2495 abc",
+        "EN 2495",
+        "LL bogus 00:16",
+        "LL infiniband 00:16",
+        "LL 1 00:16",
+        "LL ethernet",
+        "LL ethernet \"abc\"",
+        "LL ethernet 00:zz",
+        "LL ethernet 00::16",
+        "LL ethernet 00:16:",
+        "LL ethernet 100:16",
+        "LL ethernet 00 16",
+        "LLT ethernet 00:16:6f:11:22:33",
+        "LLT ethernet x 00:16",
+        "LLT ethernet 0x10 00:16",
+        "LLT ethernet 5",
+        "EN 2495 \"abc\" extra",
+    ];
+    let dir = crate::common::TempDir::new("duid");
+    let mut disagree = Vec::new();
+    for form in forms {
+        let text = format!("server-duid {form};\n");
+        let file = dir.write("t.conf", text.as_bytes());
+        let v4 = dhcpd_family_refuses(&dhcpd, &file, "-4");
+        let v6 = dhcpd_family_refuses(&dhcpd, &file, "-6");
+        assert_eq!(v4.0, v6.0, "{text}: dhcpd -4 and -6 differ");
+        let ours4 = we_refuse("t.conf", text.as_bytes());
+        let mut diags = Diagnostics::with_cap(100);
+        let main = conf::Loaded {
+            display: std::sync::Arc::from("t.conf"),
+            identity: file.clone(),
+            bytes: text.clone().into_bytes(),
+        };
+        let _ = conf::parse_family(&main, &mut conf::NoIncludes, &mut diags, conf::Family::V6);
+        let ours6 = diags.items().iter().any(|d| d.severity == Severity::Error);
+        if v4.0 != ours4.0 || v6.0 != ours6 {
+            disagree.push(format!(
+                "{text}    dhcpd: {:?}\n    ours: {:?}",
+                v4.1, ours4.1
+            ));
+        }
+    }
+    assert!(
+        disagree.is_empty(),
+        "disagreements:\n{}",
+        disagree.join("\n")
+    );
+}
