@@ -19,7 +19,7 @@ use super::cursor::Cursor;
 use super::expressions::{Ty, reserved};
 use super::lexer::{Kind, Token};
 use super::tables;
-use super::values::{read_address_or_name, read_dotted_name};
+use super::values::{read_address_or_name, read_dotted_name, read_ipv6};
 
 /// Where a problem is and what it is.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -1560,30 +1560,14 @@ impl<'c, 'a> Checker<'c, 'a> {
         Ok(())
     }
 
-    /// An IPv6 address: hex groups, `:` and an embedded IPv4 tail.
+    /// An IPv6 address as dhcpd reads one: touching tokens, ended by
+    /// whitespace, valid as `inet_pton` sees it (an IPv4 address is not
+    /// one: dhcpd -6 refuses `local-address6 10.0.0.1`).
     fn ipv6(&mut self) -> Checked {
-        let start = self.peek();
-        let mut n = 0;
-        loop {
-            let t = self.peek();
-            let part = match t.kind {
-                Kind::Word => self.text(t).iter().all(u8::is_ascii_hexdigit),
-                Kind::Punct(b':' | b'.') => true,
-                _ => false,
-            };
-            if !part {
-                break;
-            }
-            self.bump();
-            n += 1;
-        }
-        if n == 0 {
-            return Err(self.problem(
-                start,
-                format!("expected an IPv6 address, found {}", self.describe(start)),
-            ));
-        }
-        Ok(())
+        read_ipv6(self.cur).map(|_| ()).map_err(|e| Problem {
+            at: e.at,
+            message: e.message,
+        })
     }
 }
 

@@ -419,7 +419,14 @@ fn v6_declarations_agree_with_dhcpd_6_t() {
         "host h { host-identifier option dhcp6.client-id 00:01:00:01:2a:3b; }",
         "option dhcp6.name-servers 2001:db8::1, 2001:db8::2;",
         "option dhcp6.domain-search \"a.example\", \"b.example\";",
+        // An address ends at whitespace; what follows is the next value.
+        "option dhcp6.lq-relay-data 2001:db8::1 00:01;",
+        "option dhcp6.lq-relay-data 2001:db8::1 \"x\";",
+        "local-address6 2001:db8::1;",
         // Refused by dhcpd -6:
+        "local-address6 10.0.0.1;",
+        "option dhcp6.unicast 10.0.0.1;",
+        "option dhcp6.unicast 2001:db8:::1;",
         "subnet6 2001:db8:0:1::1/64 { }",
         "subnet6 2001:db8:: 1/64 { }",
         "subnet6 2001:db8:1::/129 { }",
