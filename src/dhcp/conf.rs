@@ -633,8 +633,12 @@ impl Parser<'_> {
         let result = checker.statement(kw, place);
         let resynced = checker.resynced;
         let problems = std::mem::take(&mut checker.problems);
+        let warnings = std::mem::take(&mut checker.warnings);
         for p in problems {
             self.report(cur, p.at, Severity::Error, p.message);
+        }
+        for w in warnings {
+            self.report(cur, w.at, Severity::Warning, w.message);
         }
         match result {
             Ok(()) => true,

@@ -131,6 +131,8 @@ pub struct Checker<'c, 'a> {
     depth: u32,
     /// Problems found inside blocks this checker read and recovered from.
     pub problems: Vec<Problem>,
+    /// What dhcpd accepts but reads otherwise than written (warnings).
+    pub warnings: Vec<Problem>,
     /// The last problem was inside a `{ … }` this checker opened, and the
     /// checker already skipped to its end: the caller must not recover.
     pub resynced: bool,
@@ -146,6 +148,7 @@ impl<'c, 'a> Checker<'c, 'a> {
             known,
             depth: 0,
             problems: Vec::new(),
+            warnings: Vec::new(),
             resynced: false,
             context: Ty::Any,
         }
@@ -1414,12 +1417,12 @@ impl<'c, 'a> Checker<'c, 'a> {
                     message: e.message,
                 }),
             '6' => self.ipv6(),
-            'l' => self.number(32, true, "number"),
-            'L' => self.number(32, false, "number"),
-            's' => self.number(16, true, "number"),
-            'S' => self.number(16, false, "number"),
-            'b' => self.number(8, true, "number"),
-            'B' => self.number(8, false, "number"),
+            'l' => self.option_integer(32, false),
+            'L' => self.option_integer(32, true),
+            's' => self.option_integer(16, false),
+            'S' => self.option_integer(16, true),
+            'b' => self.option_integer(8, false),
+            'B' => self.option_integer(8, true),
             'T' => {
                 if self.cur.is_word(t, "infinite") {
                     self.bump();
@@ -1557,6 +1560,62 @@ impl<'c, 'a> Checker<'c, 'a> {
             return Err(self.problem(t, format!("{text} does not fit in {bits} bits")));
         }
         self.bump();
+        Ok(())
+    }
+
+    /// An integer option value of `bits` bits as dhcpd reads one:
+    /// decimal, octal (a leading `0`) or hex (`0x`, not after a `-`),
+    /// taken modulo 2^32; then at most 2^bits - 1, or down to
+    /// -2^(bits-1) when negative, signed type or not. What dhcpd takes
+    /// but stores otherwise than written (more than 32 bits, a negative
+    /// number in an unsigned field) is a warning.
+    fn option_integer(&mut self, bits: u32, unsigned: bool) -> Checked {
+        let t = self.peek();
+        let text = String::from_utf8_lossy(self.text(t)).into_owned();
+        let (negative, digits) = match text.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, text.as_str()),
+        };
+        let (base, body) = match digits.get(..2) {
+            Some("0x" | "0X") if !negative => (16, digits.get(2..).unwrap_or("")),
+            _ if digits.len() > 1 && digits.starts_with('0') => (8, digits.get(1..).unwrap_or("")),
+            _ => (10, digits),
+        };
+        let mut wrapped: u32 = 0;
+        let mut exact: Option<u64> = Some(0);
+        let mut valid = t.kind == Kind::Word && !body.is_empty();
+        for c in body.chars() {
+            let Some(d) = c.to_digit(base) else {
+                valid = false;
+                break;
+            };
+            wrapped = wrapped.wrapping_mul(base).wrapping_add(d);
+            exact = exact
+                .and_then(|e| e.checked_mul(u64::from(base)))
+                .and_then(|e| e.checked_add(u64::from(d)));
+        }
+        if !valid {
+            return Err(self.problem(t, format!("expected a number, found {}", self.describe(t))));
+        }
+        let limit: u64 = if negative {
+            1 << (bits - 1)
+        } else {
+            (1 << bits) - 1
+        };
+        let value = u64::from(wrapped);
+        if value > limit {
+            return Err(self.problem(t, format!("{text} does not fit in {bits} bits")));
+        }
+        self.bump();
+        let sign = if negative { "-" } else { "" };
+        if exact != Some(value) {
+            let warning = format!("{text} is more than 32 bits: dhcpd reads it as {sign}{value}");
+            self.warnings.push(self.problem(t, warning));
+        } else if negative && unsigned && value > 0 {
+            let stored = (1u64 << bits) - value;
+            let warning = format!("{text} in an unsigned field: dhcpd stores it as {stored}");
+            self.warnings.push(self.problem(t, warning));
+        }
         Ok(())
     }
 

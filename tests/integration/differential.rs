@@ -557,3 +557,88 @@ fn server_duid_forms_agree_with_dhcpd_t() {
         disagree.join("\n")
     );
 }
+
+/// Integer option values of every width and signedness, at and past
+/// dhcpd's limits (it reads a number modulo 2^32, then allows down to
+/// -2^(bits-1) and up to 2^bits - 1 whatever the signedness), judged by
+/// `dhcpd -t` and by `check`: the same verdict; where dhcpd stores
+/// something else than written, a warning.
+#[test]
+fn integer_option_values_agree_with_dhcpd_t() {
+    let Some(dhcpd) = dhcpd() else {
+        eprintln!("skipped: dhcpd is not installed (apt-get install isc-dhcp-server)");
+        return;
+    };
+    let values = [
+        "0",
+        "-1",
+        "-128",
+        "-129",
+        "127",
+        "128",
+        "255",
+        "256",
+        "-32768",
+        "-32769",
+        "65535",
+        "65536",
+        "-2147483648",
+        "-2147483649",
+        "4294967295",
+        "4294967296",
+        "4294967551",
+        "4294967552",
+        "-4294967424",
+        "-4294967425",
+        "99999999999999999999",
+        "010",
+        "09",
+        "-010",
+        "0x10",
+        "0x1ff",
+        "0x100000000",
+        "-0x80",
+        "0x",
+        "-",
+    ];
+    let dir = crate::common::TempDir::new("ints");
+    let mut disagree = Vec::new();
+    for ty in ["unsigned integer", "signed integer"] {
+        for bits in [8, 16, 32] {
+            for v in values {
+                let text = format!("option bar code 250 = {ty} {bits};\noption bar {v};\n");
+                let file = dir.write("t.conf", text.as_bytes());
+                let theirs = dhcpd_refuses(&dhcpd, &file);
+                let ours = we_refuse("t.conf", text.as_bytes());
+                if theirs.0 != ours.0 {
+                    disagree.push(format!(
+                        "{ty} {bits} {v}: dhcpd {:?}, ours {:?}",
+                        theirs.1, ours.1
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        disagree.is_empty(),
+        "disagreements:\n{}",
+        disagree.join("\n")
+    );
+    // Taken, but not as written: said.
+    let mut diags = Diagnostics::with_cap(100);
+    let text = "option bar code 250 = unsigned integer 8;\noption bar -1;\noption bar 4294967297;\noption bar 7;\n";
+    let _ = conf::parse_bytes("t.conf", text.as_bytes(), &mut diags);
+    let warnings: Vec<String> = diags
+        .items()
+        .iter()
+        .filter(|d| d.severity == Severity::Warning)
+        .map(|d| d.message.clone())
+        .collect();
+    assert_eq!(
+        warnings,
+        [
+            "-1 in an unsigned field: dhcpd stores it as 255",
+            "4294967297 is more than 32 bits: dhcpd reads it as 1"
+        ]
+    );
+}
