@@ -423,7 +423,21 @@ fn v6_declarations_agree_with_dhcpd_6_t() {
         "option dhcp6.lq-relay-data 2001:db8::1 00:01;",
         "option dhcp6.lq-relay-data 2001:db8::1 \"x\";",
         "local-address6 2001:db8::1;",
+        // As dhcpd reads it: no 'option' after v6relopt N.
+        "host h { host-identifier v6relopt 1 dhcp6.interface-id \"eth0\"; }",
+        "host h { host-identifier option agent.circuit-id \"x\"; }",
+        "option space foo; option foo.bar code 1 = string; host h { host-identifier option foo.bar \"x\"; }",
+        // dhcpd -6 passes over a v4 subnet alone (a warning here) …
+        "subnet 10.0.0.0 netmask 255.0.0.0 { }",
         // Refused by dhcpd -6:
+        // … but not next to a subnet6.
+        "subnet6 2001:db8:1::/64 { } subnet 10.0.0.0 netmask 255.0.0.0 { }",
+        "group { subnet 10.0.0.0 netmask 255.0.0.0 { } } subnet6 2001:db8:1::/64 { }",
+        "host h { host-identifier v6relopt 1 option dhcp6.interface-id \"eth0\"; }",
+        "host h { host-identifier v6relopt x dhcp6.interface-id \"eth0\"; }",
+        "host h { host-identifier option dhcp6.bogus 00:01; }",
+        "host h { host-identifier option nospace.bar \"x\"; }",
+        "host h { host-identifier dhcp6.client-id \"x\"; }",
         "local-address6 10.0.0.1;",
         "option dhcp6.unicast 10.0.0.1;",
         "option dhcp6.unicast 2001:db8:::1;",
@@ -458,7 +472,8 @@ fn v6_declarations_agree_with_dhcpd_6_t() {
             identity: file.clone(),
             bytes: bytes.clone(),
         };
-        let _ = conf::parse_family(&main, &mut conf::NoIncludes, &mut diags, conf::Family::V6);
+        let parsed = conf::parse_family(&main, &mut conf::NoIncludes, &mut diags, conf::Family::V6);
+        conf::v4_items_in_v6(&parsed, &mut diags);
         let ours = diags
             .items()
             .iter()

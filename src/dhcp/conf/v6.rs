@@ -449,53 +449,52 @@ impl Parser<'_> {
         }
     }
 
+    /// `host-identifier option NAME VALUE;` or, as dhcpd reads it (its
+    /// manual page adds an `option` dhcpd refuses), `host-identifier
+    /// v6relopt N NAME VALUE;`. NAME must be an option dhcpd knows.
     fn host_identifier(&mut self, cur: &mut Cursor<'_>, ctx: Ctx) {
-        if cur.eat_word("v6relopt") {
-            let t = cur.bump();
-            if t.kind != Kind::Word {
+        let leading = if cur.eat_word("v6relopt") {
+            let t = cur.peek();
+            let is_number = t.kind == Kind::Word && cur.text(t).iter().all(u8::is_ascii_digit);
+            if !is_number {
                 self.report(
                     cur,
                     t.pos(),
                     Severity::Error,
                     format!(
-                        "expected a relay number after v6relopt, found {}",
+                        "expected a relay number after v6relopt (host-identifier v6relopt N OPTION VALUE), found {}",
                         cur.describe(t)
                     ),
                 );
                 self.skip(cur);
                 return;
             }
-        }
-        if !cur.eat_word("option") {
+            cur.bump();
+            true
+        } else {
+            cur.eat_word("option")
+        };
+        if !leading {
             let t = cur.peek();
             self.report(
                 cur,
                 t.pos(),
                 Severity::Error,
                 format!(
-                    "expected 'option' after host-identifier, found {}",
+                    "expected 'option' or 'v6relopt N' after host-identifier, found {}",
                     cur.describe(t)
                 ),
             );
             self.skip(cur);
             return;
         }
-        // The option's name (`dhcp6.client-id`), then its value: a hex
-        // list or a string, kept as written.
-        let name = cur.bump();
-        if name.kind != Kind::Word {
-            self.report(
-                cur,
-                name.pos(),
-                Severity::Error,
-                format!("expected an option name, found {}", cur.describe(name)),
-            );
+        // The option's name (`dhcp6.client-id`), known to dhcpd, then its
+        // value: a hex list or a string, kept as written.
+        let known = crate::dhcp::statements::Checker::new(cur, &mut self.known).option_reference();
+        if let Err(p) = known {
+            self.report(cur, p.at, Severity::Error, p.message);
             self.skip(cur);
             return;
-        }
-        while cur.peek().is_punct(b'.') {
-            cur.bump();
-            cur.bump();
         }
         let t = cur.peek();
         let value = if t.kind == Kind::Str {
@@ -575,14 +574,29 @@ impl Parser<'_> {
 /// Reports hosts of a `dhcpd -6` file that the report cannot place: a
 /// DHCPv4 fixed address in a v6 file means nothing to dhcpd -6.
 pub fn v4_items_in_v6(conf: &super::Conf, diags: &mut crate::diag::Diagnostics) {
-    if let Some(s) = conf.subnets.first() {
-        diags.push(at_origin(
+    let Some(s) = conf.subnets.first() else {
+        return;
+    };
+    // Alone, dhcpd -6 passes over v4 subnets; next to a subnet6 it stops
+    // at start ("subnet_number(): Addr/mask length mismatch").
+    let diag = match conf.subnets6.first() {
+        None => at_origin(
             &s.origin,
             Severity::Warning,
             format!(
                 "subnet {} is a DHCPv4 subnet in a DHCPv6 configuration: dhcpd -6 ignores it, and so does dhcpstats (it belongs in subnet_file)",
                 s.cidr()
             ),
-        ));
-    }
+        ),
+        Some(s6) => at_origin(
+            &s.origin,
+            Severity::Error,
+            format!(
+                "subnet {} is a DHCPv4 subnet in a DHCPv6 configuration that declares subnet6 {}: dhcpd -6 refuses to start (\"Addr/mask length mismatch\"); move it to the DHCPv4 file (subnet_file)",
+                s.cidr(),
+                s6.cidr()
+            ),
+        ),
+    };
+    diags.push(diag);
 }
