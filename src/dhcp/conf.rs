@@ -238,6 +238,7 @@ pub fn parse_family(
         included_bytes: 0,
         includes_exhausted: false,
         known: Known::default(),
+        group_names: HashSet::new(),
     };
     let mut cur = Cursor::new(&main.bytes, Mode::Conf, main.display.clone());
     p.buffer_limits(&cur);
@@ -352,6 +353,9 @@ struct Parser<'l> {
     includes_exhausted: bool,
     /// Option spaces, options and classes declared so far, for the checker.
     known: Known,
+    /// Names of the groups declared so far (`group NAME;` in a host must
+    /// name one of them).
+    group_names: HashSet<String>,
 }
 
 /// Marks a dropped host (duplicate name): its body is parsed for
@@ -959,12 +963,40 @@ impl Parser<'_> {
         true
     }
 
+    /// `group NAME;`: inside a host, a reference to a group declared
+    /// before it (dhcpd: "unknown group NAME in host H" otherwise);
+    /// anywhere else dhcpd wants the declaration's '{'.
+    fn group_reference(
+        &mut self,
+        cur: &mut Cursor<'_>,
+        ctx: Ctx,
+        semi: Token,
+        name: Option<String>,
+    ) {
+        let host = ctx
+            .host
+            .and_then(|i| self.conf.hosts.get(i))
+            .map(|h| h.name.clone());
+        let message = match (ctx.block, name, host) {
+            (Block::Host, Some(n), _) if self.group_names.contains(&n) => return,
+            (Block::Host, Some(n), host) => format!(
+                "unknown group {n} in host {} (dhcpd: \"unknown group\"): declare 'group {n} {{ … }}' before the host",
+                host.unwrap_or_default()
+            ),
+            _ => "expected '{' to open the group declaration, found ';' (a group is named by 'group NAME;' only inside a host)"
+                .to_string(),
+        };
+        self.report(cur, semi.pos(), Severity::Error, message);
+    }
+
     fn group(&mut self, cur: &mut Cursor<'_>, ctx: Ctx, kw: Token) -> bool {
         // `group "name";` inside a host refers to a named group. A name is
         // a string or a word, never a number (dhcpd: "expecting left brace").
         let t = cur.peek();
+        let mut name = None;
         if t.kind == Kind::Str {
             cur.bump();
+            name = Some(String::from_utf8_lossy(cur.text(t)).into_owned());
         } else if t.kind == Kind::Word && cur.text(t).iter().all(u8::is_ascii_digit) {
             self.report(
                 cur,
@@ -978,18 +1010,22 @@ impl Parser<'_> {
             self.skip(cur);
             return false;
         } else if t.kind == Kind::Word {
-            if let Err(e) = read_dotted_name(cur) {
-                self.report_value(cur, e);
-                self.skip(cur);
-                return false;
-            }
+            // One word: `group a.b {` is refused ("expecting left brace").
+            cur.bump();
+            name = Some(String::from_utf8_lossy(cur.text(t)).into_owned());
         }
-        if cur.eat_punct(b';') {
+        let semi = cur.peek();
+        if semi.is_punct(b';') {
+            cur.bump();
+            self.group_reference(cur, ctx, semi, name);
             return false;
         }
         let Some(open) = self.open_block(cur, "group") else {
             return false;
         };
+        if let Some(n) = name {
+            self.group_names.insert(n);
+        }
         if ctx.block == Block::Host {
             self.report(
                 cur,

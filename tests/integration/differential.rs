@@ -193,8 +193,26 @@ fn dhcpd_family_refuses(dhcpd: &Path, file: &Path, family: &str) -> (bool, Strin
 
 /// Our verdict: any error, and the first error's text.
 fn we_refuse(name: &str, bytes: &[u8]) -> (bool, String) {
+    we_refuse_in(conf::Family::V4, name, bytes)
+}
+
+/// Our verdict reading the file as dhcpd of `family` does.
+fn we_refuse_in(family: conf::Family, name: &str, bytes: &[u8]) -> (bool, String) {
     let mut diags = Diagnostics::with_cap(1000);
-    let _ = conf::parse_bytes(name, bytes, &mut diags);
+    match family {
+        conf::Family::V4 => {
+            let _ = conf::parse_bytes(name, bytes, &mut diags);
+        }
+        conf::Family::V6 => {
+            let main = conf::Loaded {
+                display: Arc::from(name),
+                identity: PathBuf::from(name),
+                bytes: bytes.to_vec(),
+            };
+            let parsed = conf::parse_family(&main, &mut conf::NoIncludes, &mut diags, family);
+            conf::v4_items_in_v6(&parsed, &mut diags);
+        }
+    }
     let first = diags
         .items()
         .iter()
@@ -223,24 +241,66 @@ fn check_agrees_with_dhcpd_t_on_one_token_edits() {
         eprintln!("skipped: dhcpd is not installed (apt-get install isc-dhcp-server)");
         return;
     };
-    let per_seed = env_num("DHCPSTATS_DIFF_EDITS", 500) as usize;
-    let seed = env_num("DHCPSTATS_DIFF_SEED", 0x5eed_d1ff);
-    let verbose = std::env::var_os("DHCPSTATS_DIFF_VERBOSE").is_some();
     let seeds = seeds();
     assert!(seeds.len() >= 15, "seed files missing: {}", seeds.len());
+    one_token_edits(&dhcpd, conf::Family::V4, &seeds, 500);
+}
+
+/// The same for `dhcpd -6 -t` and the v6 reading of every valid DHCPv6
+/// configuration under `testdata/` (issue 13).
+#[test]
+fn check_agrees_with_dhcpd_6_t_on_one_token_edits() {
+    let Some(dhcpd) = dhcpd() else {
+        eprintln!("skipped: dhcpd is not installed (apt-get install isc-dhcp-server)");
+        return;
+    };
+    let seeds: Vec<(String, Vec<u8>)> = [
+        "grammar/conf/v6-01-subnet6.conf",
+        "grammar/conf/v6-02-odd-but-valid.conf",
+        "grammar/leases/lab-v6.conf",
+        "grammar/leases/rare-v6.conf",
+        "golden/v6-tricky/dhcpd6.conf",
+        "generated/v6-default/dhcpd6.conf",
+        "example/dhcpd6.conf",
+    ]
+    .iter()
+    .map(|rel| {
+        (
+            rel.to_string(),
+            std::fs::read(testdata(rel)).expect("v6 seed"),
+        )
+    })
+    .collect();
+    one_token_edits(&dhcpd, conf::Family::V6, &seeds, 400);
+}
+
+/// Seeded one-token edits of `seeds` (`per_seed` each, or
+/// `DHCPSTATS_DIFF_EDITS`), judged by dhcpd in `family` and by us; the
+/// thresholds of the module comment.
+fn one_token_edits(dhcpd: &Path, family: conf::Family, seeds: &[(String, Vec<u8>)], per_seed: u64) {
+    let per_seed = env_num("DHCPSTATS_DIFF_EDITS", per_seed) as usize;
+    let seed = env_num("DHCPSTATS_DIFF_SEED", 0x5eed_d1ff);
+    let verbose = std::env::var_os("DHCPSTATS_DIFF_VERBOSE").is_some();
+    let flag = match family {
+        conf::Family::V4 => "-4",
+        conf::Family::V6 => "-6",
+    };
 
     // The edits, made up front so the verdicts can run on threads.
     let mut rng = Rng(seed | 1);
     let mut jobs: Vec<(String, String, Vec<u8>)> = Vec::new();
     let dir = TempDir::new("differential");
-    for (name, bytes) in &seeds {
+    for (name, bytes) in seeds {
         // Every seed must be valid to dhcpd, or the edits prove nothing.
         let file = dir.write("seed.conf", bytes);
         assert!(
-            !dhcpd_refuses(&dhcpd, &file).0,
-            "{name}: dhcpd refuses the seed"
+            !dhcpd_family_refuses(dhcpd, &file, flag).0,
+            "{name}: dhcpd {flag} refuses the seed"
         );
-        assert!(!we_refuse(name, bytes).0, "{name}: we refuse the seed");
+        assert!(
+            !we_refuse_in(family, name, bytes).0,
+            "{name}: we refuse the seed"
+        );
         for _ in 0..per_seed {
             let (text, edit) = mutate(bytes, &mut rng);
             jobs.push((name.clone(), edit, text));
@@ -253,7 +313,7 @@ fn check_agrees_with_dhcpd_t_on_one_token_edits() {
     let mut handles = Vec::new();
     for t in 0..threads {
         let jobs = Arc::clone(&jobs);
-        let dhcpd = dhcpd.clone();
+        let dhcpd = dhcpd.to_path_buf();
         let file = dir.path(&format!("edit-{t}.conf"));
         handles.push(std::thread::spawn(move || {
             let mut cases = Vec::new();
@@ -262,8 +322,8 @@ fn check_agrees_with_dhcpd_t_on_one_token_edits() {
                 cases.push(Case {
                     seed_file: seed_file.clone(),
                     edit: edit.clone(),
-                    dhcpd: dhcpd_refuses(&dhcpd, &file),
-                    ours: we_refuse("edit.conf", text),
+                    dhcpd: dhcpd_family_refuses(&dhcpd, &file, flag),
+                    ours: we_refuse_in(family, "edit.conf", text),
                 });
             }
             cases
@@ -298,7 +358,7 @@ fn check_agrees_with_dhcpd_t_on_one_token_edits() {
     }
     let caught = refused.len() - missed.len();
     eprintln!(
-        "differential: {} edits of {} files; dhcpd refuses {}, we catch {} ({:.1}%); \
+        "differential {flag}: {} edits of {} files; dhcpd refuses {}, we catch {} ({:.1}%); \
          dhcpd accepts {}, we refuse {} ({:.2}%), {} not deliberate",
         cases.len(),
         seeds.len(),
@@ -438,6 +498,8 @@ fn v6_declarations_agree_with_dhcpd_6_t() {
         "host h { host-identifier option dhcp6.bogus 00:01; }",
         "host h { host-identifier option nospace.bar \"x\"; }",
         "host h { host-identifier dhcp6.client-id \"x\"; }",
+        "subnet6 2001:db8:10::/64 { range6 2001:db8:10::5/64; }",
+        "subnet6 2001:db8:10::/64 { range6 2001:db8:10::5 temporary; }",
         "local-address6 10.0.0.1;",
         "option dhcp6.unicast 10.0.0.1;",
         "option dhcp6.unicast 2001:db8:::1;",
@@ -655,5 +717,56 @@ fn integer_option_values_agree_with_dhcpd_t() {
             "-1 in an unsigned field: dhcpd stores it as 255",
             "4294967297 is more than 32 bits: dhcpd reads it as 1"
         ]
+    );
+}
+
+/// A bare word as a statement (`WORD;`): a variable reference to dhcpd
+/// unless its lexer makes a keyword of the word. Every word of our
+/// keyword list is refused by `dhcpd -t` and `dhcpd -6 -t` (so the list
+/// holds no word dhcpd takes) and by `check` in both families; plain
+/// names pass everywhere. And `group NAME;` names a group declared
+/// before, inside a host only.
+#[test]
+fn keywords_and_group_references_agree_with_dhcpd_t() {
+    use dhcpstats::dhcp::statements::KEYWORDS;
+    let Some(dhcpd) = dhcpd() else {
+        eprintln!("skipped: dhcpd is not installed (apt-get install isc-dhcp-server)");
+        return;
+    };
+    let mut cases: Vec<String> = KEYWORDS.iter().map(|w| format!("{w};")).collect();
+    cases.extend(["bogusword;", "foo_bar;", "foo = 5;"].map(String::from));
+    cases.extend(
+        [
+            "group \"g\" { } host h { group \"g\"; }",
+            "group g { } host h { group g; }",
+            "host h { group \"g\"; } group \"g\" { }",
+            "group \"G\" { } host h { group \"g\"; }",
+            "host h { group; }",
+            "group;",
+            "group g { } group g;",
+            "subnet 10.0.0.0 netmask 255.0.0.0 { group x; }",
+            "group a.b { }",
+        ]
+        .map(String::from),
+    );
+    let dir = TempDir::new("keywords");
+    let mut disagree = Vec::new();
+    for text in &cases {
+        let file = dir.write("t.conf", format!("{text}\n").as_bytes());
+        for (flag, family) in [("-4", conf::Family::V4), ("-6", conf::Family::V6)] {
+            let theirs = dhcpd_family_refuses(&dhcpd, &file, flag);
+            let ours = we_refuse_in(family, "t.conf", text.as_bytes());
+            if theirs.0 != ours.0 {
+                disagree.push(format!(
+                    "{text} ({flag}): dhcpd {:?}, ours {:?}",
+                    theirs.1, ours.1
+                ));
+            }
+        }
+    }
+    assert!(
+        disagree.is_empty(),
+        "disagreements:\n{}",
+        disagree.join("\n")
     );
 }

@@ -263,6 +263,20 @@ impl Parser<'_> {
         ctx.subnet6
     }
 
+    /// A range6 prefix with bits set past its length: dhcpd refuses it
+    /// ("network mask too short"); read as the prefix it starts.
+    fn past_mask(&mut self, cur: &mut Cursor<'_>, kw: Token, a: Ipv6Addr, len: u8) {
+        let p = Ipv6Addr::from(mask6(u128::from(a), len));
+        if p != a {
+            self.report(
+                cur,
+                kw.pos(),
+                Severity::Error,
+                format!("range6 {a}/{len} has bits set past /{len} (dhcpd: \"network mask too short\"); read as {p}/{len}"),
+            );
+        }
+    }
+
     /// `range6 LOW HIGH;`, `range6 P/N [temporary];`, `range6 A temporary;`
     pub(super) fn range6(&mut self, cur: &mut Cursor<'_>, ctx: Ctx, kw: Token) {
         let first = match read_ipv6(cur) {
@@ -285,11 +299,13 @@ impl Parser<'_> {
                 }
             };
             let low = mask6(u128::from(first), len);
+            self.past_mask(cur, kw, first, len);
             let temporary = cur.eat_word("temporary");
             (low, low | !mask6(u128::MAX, len), temporary)
         } else if cur.eat_word("temporary") {
-            // `range6 A temporary;` is the /64 holding A.
+            // `range6 A temporary;` is the /64 that starts at A.
             let low = mask6(u128::from(first), 64);
+            self.past_mask(cur, kw, first, 64);
             (low, low | !mask6(u128::MAX, 64), true)
         } else if next.kind == Kind::Word || next.is_punct(b':') {
             let second = match read_ipv6(cur) {
