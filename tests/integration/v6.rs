@@ -609,6 +609,43 @@ fn parts_read_in_parallel_give_one_pass() {
     }
 }
 
+/// A file read in parallel parts goes on reading what dhcpd appends: the
+/// reader that took over from the parts applies the new IAs (it does not
+/// keep collecting them), as after a read in one pass.
+#[test]
+fn a_file_read_in_parts_takes_appends() {
+    use dhcpstats::dhcp::Detail;
+    use dhcpstats::diag::Diagnostics;
+    use dhcpstats::inputs::{feed6, read_leases6_in_parts};
+    let dir = TempDir::new("v6-parts-append");
+    let generated = dir.path("gen.leases");
+    crate::common::gunzip(
+        &testdata("generated/v6-default/dhcpd6.leases.gz"),
+        &generated,
+    );
+    let text = std::fs::read_to_string(&generated).unwrap();
+    // The appended IAs: the file's first ones again, renewed to
+    // `released` (they change the database wherever they win).
+    let appended: String = text
+        .split_inclusive("}\n}\n")
+        .filter(|ia| ia.contains("ia-na"))
+        .take(50)
+        .map(|ia| ia.replace("binding state active", "binding state released"))
+        .collect();
+    assert!(appended.contains("released"));
+    let grown = dir.write("grown.leases", format!("{text}{appended}"));
+    for detail in [Detail::Full, Detail::Summary] {
+        let mut parts = read_leases6_in_parts(&generated, detail, 64 * 1024).unwrap();
+        let mut diags = Diagnostics::new();
+        let (consumed, _, _) =
+            feed6(&mut appended.as_bytes(), &mut parts.parser, &mut diags).unwrap();
+        assert_eq!(consumed as usize, appended.len());
+        let one = read_leases6_in_parts(&grown, detail, 0).unwrap();
+        assert!(one.db() == parts.db(), "{detail:?}");
+        assert!(one.db().records() > 0);
+    }
+}
+
 /// After each append the server's answer (its v6 report updated with the
 /// changed keys) is what a fresh read of the grown file gives.
 #[test]
