@@ -545,22 +545,13 @@ fn read_parts6(
     {
         return Ok(None);
     }
-    // Each shard with its records, part after part, and each part's IA ids.
     let mut db = LeaseDb6::default();
-    let mut work: Vec<(&mut Shard6, Vec<Vec<Record6>>)> = db
-        .shards_mut()
+    let records = parts
         .iter_mut()
-        .map(|shard| (shard, Vec::with_capacity(parts.len())))
+        .map(|(parser, ..)| parser.take_records())
         .collect();
-    let mut ids = Vec::new();
-    for (parser, ..) in &mut parts {
-        let (lists, part_ids) = parser.take_records();
-        for ((_, shard_lists), records) in work.iter_mut().zip(lists) {
-            shard_lists.push(records);
-        }
-        ids.push(part_ids);
-    }
-    apply_shards(work, &ids, parts.len()).map_err(|_| panicked())?;
+    let threads = parts.len();
+    apply_parts(&mut db, records, threads).map_err(|_| panicked())?;
     // Diagnostics in file order, their lines counted from the start.
     let mut parts = parts.into_iter();
     let Some((mut merged, mut diags, mut consumed, mut offset, head)) = parts.next() else {
@@ -578,6 +569,30 @@ fn read_parts6(
     }
     merged.take_over(db, &rest);
     Ok(Some((merged, diags, consumed, offset, head)))
+}
+
+/// Applies the records of the parts of a file (each part's lists by
+/// shard and its IA ids, in file order) to `db`, on up to `threads`
+/// threads.
+fn apply_parts(
+    db: &mut LeaseDb6,
+    parts: Vec<(Vec<Vec<Record6>>, PartIds)>,
+    threads: usize,
+) -> std::thread::Result<()> {
+    // Each shard with its records, part after part, and each part's ids.
+    let mut work: Vec<(&mut Shard6, Vec<Vec<Record6>>)> = db
+        .shards_mut()
+        .iter_mut()
+        .map(|shard| (shard, Vec::with_capacity(parts.len())))
+        .collect();
+    let mut ids = Vec::with_capacity(parts.len());
+    for (lists, part_ids) in parts {
+        for ((_, shard_lists), records) in work.iter_mut().zip(lists) {
+            shard_lists.push(records);
+        }
+        ids.push(part_ids);
+    }
+    apply_shards(work, &ids, threads)
 }
 
 /// Applies each shard's record lists (one per part, in file order, named
@@ -1146,7 +1161,7 @@ mod tests {
         let one =
             crate::dhcp::leases6::parse_all(Arc::from("t"), text.as_bytes(), Detail::Full, &mut d);
         for threads in [1, 2, 5] {
-            let mut parts: Vec<(Vec<Vec<Record6>>, PartIds)> = [&text[..cut], &text[cut..]]
+            let parts: Vec<(Vec<Vec<Record6>>, PartIds)> = [&text[..cut], &text[cut..]]
                 .iter()
                 .map(|part| {
                     let mut p = LeaseParser6::collecting(Arc::from("t"), Detail::Full, 0);
@@ -1155,19 +1170,7 @@ mod tests {
                 })
                 .collect();
             let mut db = LeaseDb6::default();
-            let mut work: Vec<(&mut Shard6, Vec<Vec<Record6>>)> = db
-                .shards_mut()
-                .iter_mut()
-                .map(|shard| (shard, Vec::new()))
-                .collect();
-            let mut ids = Vec::new();
-            for (lists, part_ids) in parts.drain(..) {
-                for ((_, shard_lists), records) in work.iter_mut().zip(lists) {
-                    shard_lists.push(records);
-                }
-                ids.push(part_ids);
-            }
-            apply_shards(work, &ids, threads).unwrap();
+            apply_parts(&mut db, parts, threads).unwrap();
             assert!(db == one, "{threads} threads");
         }
         assert!(d.is_empty(), "{:?}", d.items());
