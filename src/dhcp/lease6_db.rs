@@ -40,7 +40,7 @@ impl IaKind {
 
 /// An address (`len` 128) or a delegated prefix. The address is kept as
 /// two halves (24 bytes, not the 32 a `u128` field aligns it to: a million
-/// keys sit in one table); the derived order is still numeric.
+/// keys sit in the tables); the derived order is still numeric.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Key6 {
     hi: u64,
@@ -73,7 +73,7 @@ impl Key6 {
 }
 
 /// The last record of one address or prefix. Packed (64 bytes: a million
-/// of them sit in one hash table): times as seconds with sentinels,
+/// of them sit in the tables): times as seconds with sentinels,
 /// lifetimes with presence bits, the fingerprint without 16-byte
 /// alignment; read them through the methods.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -82,8 +82,9 @@ pub struct Lease6 {
     pub state: BindingState,
     /// Bit 0: `preferred-life` given; bit 1: `max-life` given.
     lives_given: u8,
-    /// The IA's id in the database's arena ([`LeaseDb6::ia_id`]); in
-    /// summary detail none is kept.
+    /// The IA's id in its shard's arena ([`LeaseDb6::ia_id`]), or, in a
+    /// [`Record6`] not applied yet, in its part's [`PartIds`]; in summary
+    /// detail none is kept.
     pub ia: u32,
     /// A 128-bit fingerprint of the IA id: what the winning rule compares
     /// (two ids that differ collide with odds of 2^-128; interning every
