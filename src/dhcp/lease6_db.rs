@@ -96,7 +96,7 @@ pub struct Lease6 {
     cltt: i64,
     preferred_life: u32,
     max_life: u32,
-    /// `set NAME = VALUE;` (encoded with [`FieldWriter::set`]); empty in
+    /// `set NAME = VALUE;` (encoded with [`super::lease_fields::FieldWriter::set`]); empty in
     /// summary mode.
     pub vars: Box<[u8]>,
 }
@@ -321,7 +321,7 @@ impl PartIds {
         u32::try_from(self.spans.len() - 1).unwrap_or(NO_ID - 1)
     }
 
-    /// The id at `index` (`None` for [`NO_ID`]: summary detail).
+    /// The id at `index` (`None` for no id: summary detail).
     pub fn get(&self, index: u32) -> Option<&str> {
         let &(a, b) = self.spans.get(index as usize)?;
         self.text.get(a as usize..b as usize)
