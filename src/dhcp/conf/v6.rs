@@ -139,15 +139,7 @@ impl Parser<'_> {
         let Some(open) = self.open_block(cur, "subnet6") else {
             return false;
         };
-        let masked = Ipv6Addr::from(mask6(u128::from(network), prefix_len));
-        if masked != network {
-            self.report(
-                cur,
-                kw.pos(),
-                Severity::Error,
-                format!("subnet6 {network}/{prefix_len} has bits set past /{prefix_len} (dhcpd: \"New subnet mask too short\"); read as {masked}/{prefix_len}"),
-            );
-        }
+        let masked = self.masked(cur, kw, network, prefix_len, "New subnet mask too short");
         if !matches!(ctx.block, Block::Root | Block::Shared | Block::Group) {
             self.report(
                 cur,
@@ -263,18 +255,27 @@ impl Parser<'_> {
         ctx.subnet6
     }
 
-    /// A range6 prefix with bits set past its length: dhcpd refuses it
-    /// ("network mask too short"); read as the prefix it starts.
-    fn past_mask(&mut self, cur: &mut Cursor<'_>, kw: Token, a: Ipv6Addr, len: u8) {
+    /// The prefix `a/len` starts; an error (dhcpd refuses it, saying
+    /// `dhcpd_says`) if `a` has bits set past `/len`. `kw` names what.
+    fn masked(
+        &mut self,
+        cur: &mut Cursor<'_>,
+        kw: Token,
+        a: Ipv6Addr,
+        len: u8,
+        dhcpd_says: &str,
+    ) -> Ipv6Addr {
         let p = Ipv6Addr::from(mask6(u128::from(a), len));
         if p != a {
+            let what = String::from_utf8_lossy(cur.text(kw)).to_ascii_lowercase();
             self.report(
                 cur,
                 kw.pos(),
                 Severity::Error,
-                format!("range6 {a}/{len} has bits set past /{len} (dhcpd: \"network mask too short\"); read as {p}/{len}"),
+                format!("{what} {a}/{len} has bits set past /{len} (dhcpd: \"{dhcpd_says}\"); read as {p}/{len}"),
             );
         }
+        p
     }
 
     /// `range6 LOW HIGH;`, `range6 P/N [temporary];`, `range6 A temporary;`
@@ -299,13 +300,13 @@ impl Parser<'_> {
                 }
             };
             let low = mask6(u128::from(first), len);
-            self.past_mask(cur, kw, first, len);
+            self.masked(cur, kw, first, len, "network mask too short");
             let temporary = cur.eat_word("temporary");
             (low, low | !mask6(u128::MAX, len), temporary)
         } else if cur.eat_word("temporary") {
             // `range6 A temporary;` is the /64 that starts at A.
             let low = mask6(u128::from(first), 64);
-            self.past_mask(cur, kw, first, 64);
+            self.masked(cur, kw, first, 64, "network mask too short");
             (low, low | !mask6(u128::MAX, 64), true)
         } else if next.kind == Kind::Word || next.is_punct(b':') {
             let second = match read_ipv6(cur) {
@@ -445,15 +446,7 @@ impl Parser<'_> {
                     if !self.expect_semicolon(cur, "fixed-prefix6") {
                         return;
                     }
-                    let p = Ipv6Addr::from(mask6(u128::from(a), len));
-                    if p != a {
-                        self.report(
-                            cur,
-                            kw.pos(),
-                            Severity::Error,
-                            format!("fixed-prefix6 {a}/{len} has bits set past /{len} (dhcpd: \"network mask too short\"); read as {p}/{len}"),
-                        );
-                    }
+                    let p = self.masked(cur, kw, a, len, "network mask too short");
                     self.with_host(ctx, |h| h.fixed_prefixes6.push((p, len)));
                 }
                 Err(e) => {
