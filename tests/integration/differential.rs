@@ -36,6 +36,24 @@ const DELIBERATE: &[(&str, &str)] = &[
     ),
 ];
 
+/// Fails listing every case where dhcpd and we disagree.
+fn assert_agree(disagree: &[String]) {
+    assert!(
+        disagree.is_empty(),
+        "disagreements:\n{}",
+        disagree.join("\n")
+    );
+}
+
+/// The installed dhcpd, or `None` after saying the test is skipped.
+fn dhcpd_or_skip() -> Option<PathBuf> {
+    let found = dhcpd();
+    if found.is_none() {
+        eprintln!("skipped: dhcpd is not installed (apt-get install isc-dhcp-server)");
+    }
+    found
+}
+
 fn dhcpd() -> Option<PathBuf> {
     ["/usr/sbin/dhcpd", "/usr/local/sbin/dhcpd", "/sbin/dhcpd"]
         .iter()
@@ -237,10 +255,7 @@ fn env_num(name: &str, default: u64) -> u64 {
 
 #[test]
 fn check_agrees_with_dhcpd_t_on_one_token_edits() {
-    let Some(dhcpd) = dhcpd() else {
-        eprintln!("skipped: dhcpd is not installed (apt-get install isc-dhcp-server)");
-        return;
-    };
+    let Some(dhcpd) = dhcpd_or_skip() else { return };
     let seeds = seeds();
     assert!(seeds.len() >= 15, "seed files missing: {}", seeds.len());
     one_token_edits(&dhcpd, conf::Family::V4, &seeds, 500);
@@ -250,10 +265,7 @@ fn check_agrees_with_dhcpd_t_on_one_token_edits() {
 /// configuration under `testdata/` (issue 13).
 #[test]
 fn check_agrees_with_dhcpd_6_t_on_one_token_edits() {
-    let Some(dhcpd) = dhcpd() else {
-        eprintln!("skipped: dhcpd is not installed (apt-get install isc-dhcp-server)");
-        return;
-    };
+    let Some(dhcpd) = dhcpd_or_skip() else { return };
     let seeds: Vec<(String, Vec<u8>)> = [
         "grammar/conf/v6-01-subnet6.conf",
         "grammar/conf/v6-02-odd-but-valid.conf",
@@ -399,10 +411,7 @@ const DELIBERATE_FILES: &[(&str, &str)] = &[(
 /// gets the same verdict from us as from dhcpd, but for DELIBERATE_FILES.
 #[test]
 fn check_agrees_with_dhcpd_t_on_every_grammar_example() {
-    let Some(dhcpd) = dhcpd() else {
-        eprintln!("skipped: dhcpd is not installed (apt-get install isc-dhcp-server)");
-        return;
-    };
+    let Some(dhcpd) = dhcpd_or_skip() else { return };
     let mut compared = 0;
     for dir in ["grammar/conf", "grammar/malformed", "grammar/leases"] {
         let mut files: Vec<PathBuf> = std::fs::read_dir(testdata(dir))
@@ -450,10 +459,7 @@ fn check_agrees_with_dhcpd_t_on_every_grammar_example() {
 /// per rule of subnet6, range6, prefix6, pool6 and the host items.
 #[test]
 fn v6_declarations_agree_with_dhcpd_6_t() {
-    let Some(dhcpd) = dhcpd() else {
-        eprintln!("skipped: dhcpd is not installed (apt-get install isc-dhcp-server)");
-        return;
-    };
+    let Some(dhcpd) = dhcpd_or_skip() else { return };
     let mut cases: Vec<(String, Vec<u8>)> = ["v6-01-subnet6.conf", "v6-02-odd-but-valid.conf"]
         .iter()
         .map(|f| {
@@ -548,11 +554,7 @@ fn v6_declarations_agree_with_dhcpd_6_t() {
             ));
         }
     }
-    assert!(
-        disagree.is_empty(),
-        "disagreements:\n{}",
-        disagree.join("\n")
-    );
+    assert_agree(&disagree);
 }
 
 /// `server-duid` in every form dhcpd reads and the ways it refuses one,
@@ -560,10 +562,7 @@ fn v6_declarations_agree_with_dhcpd_6_t() {
 /// families.
 #[test]
 fn server_duid_forms_agree_with_dhcpd_t() {
-    let Some(dhcpd) = dhcpd() else {
-        eprintln!("skipped: dhcpd is not installed (apt-get install isc-dhcp-server)");
-        return;
-    };
+    let Some(dhcpd) = dhcpd_or_skip() else { return };
     let forms = [
         "LLT",
         "llt",
@@ -628,11 +627,7 @@ fn server_duid_forms_agree_with_dhcpd_t() {
             ));
         }
     }
-    assert!(
-        disagree.is_empty(),
-        "disagreements:\n{}",
-        disagree.join("\n")
-    );
+    assert_agree(&disagree);
 }
 
 /// Integer option values of every width and signedness, at and past
@@ -642,10 +637,7 @@ fn server_duid_forms_agree_with_dhcpd_t() {
 /// something else than written, a warning.
 #[test]
 fn integer_option_values_agree_with_dhcpd_t() {
-    let Some(dhcpd) = dhcpd() else {
-        eprintln!("skipped: dhcpd is not installed (apt-get install isc-dhcp-server)");
-        return;
-    };
+    let Some(dhcpd) = dhcpd_or_skip() else { return };
     let values = [
         "0",
         "-1",
@@ -696,11 +688,7 @@ fn integer_option_values_agree_with_dhcpd_t() {
             }
         }
     }
-    assert!(
-        disagree.is_empty(),
-        "disagreements:\n{}",
-        disagree.join("\n")
-    );
+    assert_agree(&disagree);
     // Taken, but not as written: said.
     let mut diags = Diagnostics::with_cap(100);
     let text = "option bar code 250 = unsigned integer 8;\noption bar -1;\noption bar 4294967297;\noption bar 7;\n";
@@ -729,10 +717,7 @@ fn integer_option_values_agree_with_dhcpd_t() {
 #[test]
 fn keywords_and_group_references_agree_with_dhcpd_t() {
     use dhcpstats::dhcp::statements::KEYWORDS;
-    let Some(dhcpd) = dhcpd() else {
-        eprintln!("skipped: dhcpd is not installed (apt-get install isc-dhcp-server)");
-        return;
-    };
+    let Some(dhcpd) = dhcpd_or_skip() else { return };
     let mut cases: Vec<String> = KEYWORDS.iter().map(|w| format!("{w};")).collect();
     cases.extend(["bogusword;", "foo_bar;", "foo = 5;"].map(String::from));
     cases.extend(
@@ -764,9 +749,5 @@ fn keywords_and_group_references_agree_with_dhcpd_t() {
             }
         }
     }
-    assert!(
-        disagree.is_empty(),
-        "disagreements:\n{}",
-        disagree.join("\n")
-    );
+    assert_agree(&disagree);
 }
