@@ -91,6 +91,7 @@ done
 # 13: at least half), and peak RSS per entry against the v4 full dump's.
 v4_bytes="$(stat -c %s "$data/s2000/dhcpd.leases")"
 measure "v4sum" "$bin" dump --config "$data/s2000/dhcpstats.yml" --summary; v4_wall="$wall"
+cat "$d6/dhcpd6.leases" > /dev/null   # page cache, as for the v4 files
 v6_bytes="$(stat -c %s "$d6/dhcpd6.leases")"
 v6_entries="$(grep -c '^  ia\(addr\|prefix\) ' "$d6/dhcpd6.leases")"
 measure "v6sum" "$bin" dump --config "$d6/dhcpstats.yml" --summary; v6_wall="$wall"; v6_rss="$rss"
