@@ -10,7 +10,7 @@
 //!
 //! Consistency: a generation is built only from files that were all read
 //! successfully; a failed read keeps the previous generation (marked stale
-//! in [`Cache::status`]). Renders read only their own generation, so an
+//! in [`Cache::read_state`]). Renders read only their own generation, so an
 //! answer is always one version of the files. The lease database is shared
 //! between generations through an `Arc`; appending uses `Arc::make_mut`,
 //! which mutates in place when no request still holds the old generation
@@ -381,7 +381,7 @@ impl LeaseTail {
         &self.info
     }
 
-    /// The version of the database (see [`Generation::db_version`]).
+    /// The version of the database (see [`GenerationInfo::db_version`]).
     pub fn version(&self) -> u64 {
         self.version
     }

@@ -52,7 +52,7 @@ pub const MAX_BLOCK: usize = 8 * 1024 * 1024;
 ///
 /// Layout of the 64 bits: `ends` in Unix seconds as a signed 40-bit number
 /// (±17 000 years; the two extremes mean "never" and "unknown"), then the
-/// [`BindingState`] code in 8 bits ([`NO_STATE`]: none written).
+/// [`BindingState`] code in 8 bits (a reserved code: none written).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Lease {
     bits: [u32; 2],

@@ -38,7 +38,7 @@ use super::response::Response;
 use super::{App, routes};
 use crate::log;
 
-/// Limits of the engine; [`Limits::default`] gives the production values.
+/// Limits of the engine; [`Limits::for_threads`] gives the production values.
 #[derive(Clone, Debug)]
 pub struct Limits {
     /// Time allowed from the first byte of a request head (or from the
