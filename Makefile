@@ -20,7 +20,7 @@ STATIC_TARGET ?= $(if $(MUSL),$(MUSL),$(HOST))
 
 FUZZ_SECONDS ?= 60
 
-.PHONY: rules-test fuzz-check help build release static test fmt-check clippy run install \
+.PHONY: rules-test fuzz-check doc-check help build release static test fmt-check clippy run install \
         install-systemd install-sysv install-rcd clean bench loadtest fuzz ui-check
 
 help:
@@ -57,8 +57,12 @@ fmt-check:
 clippy:
 	$(CARGO) clippy --all-targets --locked -- -D warnings
 
-test: fmt-check clippy rules-test fuzz-check
+test: fmt-check clippy rules-test fuzz-check doc-check
 	$(CARGO) test --locked
+
+# The API docs build without a broken link (ARCHITECTURE.md points into them).
+doc-check:
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps --locked --quiet
 
 # The fuzz targets compile (on stable: a type check, no sanitizer), so
 # that a change of the library's API cannot leave them broken unseen.
