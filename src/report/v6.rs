@@ -188,15 +188,32 @@ impl PrefixIndex {
 
 /// What places a lease: the subnet6s by prefix, the prefix6 pools, and
 /// each subnet6's merged NA and TA ranges.
-struct Places<'a> {
-    subnets: &'a Subnet6Index,
-    prefixes: &'a PrefixIndex,
-    na: &'a [Vec<(u128, u128)>],
-    ta: &'a [Vec<(u128, u128)>],
+struct Places {
+    subnets: Subnet6Index,
+    prefixes: PrefixIndex,
+    na: Vec<Vec<(u128, u128)>>,
+    ta: Vec<Vec<(u128, u128)>>,
+}
+
+impl Places {
+    fn new(subnets: &[Subnet6]) -> Places {
+        let merged_of = |pick: fn(&Subnet6) -> &[Range6]| -> Vec<Vec<(u128, u128)>> {
+            subnets
+                .iter()
+                .map(|s| merged(pick(s).iter().map(span)))
+                .collect()
+        };
+        Places {
+            subnets: Subnet6Index::new(subnets),
+            prefixes: PrefixIndex::new(subnets),
+            na: merged_of(|s| &s.ranges),
+            ta: merged_of(|s| &s.temporary),
+        }
+    }
 }
 
 /// Where a lease goes: its subnet6 and whether it counts there.
-fn attribute(key: &Key6, lease: &Lease6, places: &Places<'_>) -> Option<(usize, bool)> {
+fn attribute(key: &Key6, lease: &Lease6, places: &Places) -> Option<(usize, bool)> {
     match lease.kind {
         IaKind::Pd => places
             .prefixes
@@ -205,9 +222,9 @@ fn attribute(key: &Key6, lease: &Lease6, places: &Places<'_>) -> Option<(usize, 
         IaKind::Na | IaKind::Ta => {
             let i = places.subnets.lookup(key.addr())?;
             let ranges = if lease.kind == IaKind::Na {
-                places.na
+                &places.na
             } else {
-                places.ta
+                &places.ta
             };
             let counted = ranges.get(i).is_some_and(|r| within(r, key.addr()));
             Some((i, counted))
@@ -228,7 +245,7 @@ struct Tally6 {
 /// Attributes the leases of the shards `share` modulo `shares`.
 fn tally6(
     db: &LeaseDb6,
-    places: &Places<'_>,
+    places: &Places,
     now: i64,
     detail: Detail,
     share: u32,
@@ -285,14 +302,8 @@ pub fn build(conf: &Conf, db: &LeaseDb6, now: i64, detail: Detail) -> Report6 {
 /// [`build`], attributing the lease shards on `shares` threads.
 fn build_in_shares(conf: &Conf, db: &LeaseDb6, now: i64, detail: Detail, shares: u32) -> Report6 {
     let subnets = &conf.subnets6;
-    let na: Vec<Vec<(u128, u128)>> = subnets
-        .iter()
-        .map(|s| merged(s.ranges.iter().map(span)))
-        .collect();
-    let ta: Vec<Vec<(u128, u128)>> = subnets
-        .iter()
-        .map(|s| merged(s.temporary.iter().map(span)))
-        .collect();
+    let places = Places::new(subnets);
+    let (na, ta) = (&places.na, &places.ta);
     let mut out: Vec<Subnet6Report> = subnets
         .iter()
         .enumerate()
@@ -318,11 +329,11 @@ fn build_in_shares(conf: &Conf, db: &LeaseDb6, now: i64, detail: Detail, shares:
                 subnet: i,
                 cidr: s.cidr(),
                 ips: Counts {
-                    total: total(&na),
+                    total: total(na),
                     ..Counts::default()
                 },
                 temporary: (!s.temporary.is_empty()).then(|| Counts {
-                    total: total(&ta),
+                    total: total(ta),
                     ..Counts::default()
                 }),
                 prefixes: (!s.prefixes.is_empty()).then(|| Counts {
@@ -334,14 +345,6 @@ fn build_in_shares(conf: &Conf, db: &LeaseDb6, now: i64, detail: Detail, shares:
             }
         })
         .collect();
-    let index = Subnet6Index::new(subnets);
-    let prefix_index = PrefixIndex::new(subnets);
-    let places = Places {
-        subnets: &index,
-        prefixes: &prefix_index,
-        na: &na,
-        ta: &ta,
-    };
     let tallies = super::in_shares(shares, |share| {
         tally6(db, &places, now, detail, share, shares)
     });
@@ -369,7 +372,7 @@ fn build_in_shares(conf: &Conf, db: &LeaseDb6, now: i64, detail: Detail, shares:
         sr.leases.sort_unstable();
         sr.recount_unused();
     }
-    place_statics(conf, &index, &prefix_index, &mut out);
+    place_statics(conf, &places.subnets, &places.prefixes, &mut out);
     Report6 {
         subnets: out,
         valid_until,
@@ -399,22 +402,7 @@ pub fn update(
     if report.subnets.len() != subnets.len() {
         return Err(report);
     }
-    let na: Vec<Vec<(u128, u128)>> = subnets
-        .iter()
-        .map(|s| merged(s.ranges.iter().map(span)))
-        .collect();
-    let ta: Vec<Vec<(u128, u128)>> = subnets
-        .iter()
-        .map(|s| merged(s.temporary.iter().map(span)))
-        .collect();
-    let index = Subnet6Index::new(subnets);
-    let prefixes = PrefixIndex::new(subnets);
-    let places = Places {
-        subnets: &index,
-        prefixes: &prefixes,
-        na: &na,
-        ta: &ta,
-    };
+    let places = Places::new(subnets);
     // The first change of a key holds its record before the append; the
     // database holds the one after.
     let mut seen: std::collections::HashSet<Key6> = std::collections::HashSet::new();
