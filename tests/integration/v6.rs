@@ -568,6 +568,14 @@ fn fast_path_reads_what_the_general_parser_reads() {
     }
 }
 
+/// The generated v6 lease file (testdata/generated/v6-default), unpacked
+/// into `dir`.
+fn generated_leases6(dir: &TempDir) -> std::path::PathBuf {
+    let path = dir.path("gen.leases");
+    crate::common::gunzip(&testdata("generated/v6-default/dhcpd6.leases.gz"), &path);
+    path
+}
+
 /// A large file read in parallel parts gives what one pass gives: the
 /// same database, diagnostics (with their lines) and position (the parts
 /// of the generated file are cut at 64 KiB here instead of 16 MiB).
@@ -576,11 +584,7 @@ fn parts_read_in_parallel_give_one_pass() {
     use dhcpstats::dhcp::Detail;
     use dhcpstats::inputs::read_leases6_in_parts;
     let dir = TempDir::new("v6-parts");
-    let generated = dir.path("gen.leases");
-    crate::common::gunzip(
-        &testdata("generated/v6-default/dhcpd6.leases.gz"),
-        &generated,
-    );
+    let generated = generated_leases6(&dir);
     // A damaged copy too: a part must not end inside a broken IA.
     let text = std::fs::read_to_string(&generated).unwrap();
     let damaged = dir.write(
@@ -618,11 +622,7 @@ fn a_file_read_in_parts_takes_appends() {
     use dhcpstats::diag::Diagnostics;
     use dhcpstats::inputs::{feed6, read_leases6_in_parts};
     let dir = TempDir::new("v6-parts-append");
-    let generated = dir.path("gen.leases");
-    crate::common::gunzip(
-        &testdata("generated/v6-default/dhcpd6.leases.gz"),
-        &generated,
-    );
+    let generated = generated_leases6(&dir);
     let text = std::fs::read_to_string(&generated).unwrap();
     // The appended IAs: the file's first ones again, renewed to
     // `released` (they change the database wherever they win).
