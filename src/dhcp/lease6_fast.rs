@@ -17,7 +17,7 @@
 
 use std::net::Ipv6Addr;
 
-use super::lease_fast::{Bytes, LOWER, Scratch, WORD, lease_time};
+use super::lease_fast::{Bytes, LOWER, Scratch, lease_time, set_field};
 use super::lease_fields::{BindingState, FieldWriter};
 use super::leases6::{IaKind, Key6};
 use super::time::LeaseTime;
@@ -262,15 +262,7 @@ fn entry(
         } else if b.eat(b"    ends ") {
             ends = Some(lease_time(b, scratch)?);
         } else if b.eat(b"    set ") {
-            let name = b.run(WORD)?;
-            if !b.eat(b" = ") {
-                return None;
-            }
-            let value = b.value()?;
-            b.end_of_field()?;
-            if full {
-                writer.set(name, value);
-            }
+            set_field(b, full, writer)?;
         } else {
             return None;
         }

@@ -256,6 +256,22 @@ pub(super) fn is(class: u8, c: u8) -> bool {
     CLASSES[usize::from(c)] & class != 0
 }
 
+/// The rest of a `set NAME = VALUE;` line (after `set `), kept in
+/// `writer` in full detail (shared with the v6 fast path).
+#[inline]
+pub(super) fn set_field(b: &mut Bytes<'_>, full: bool, writer: &mut FieldWriter) -> Option<()> {
+    let name = b.run(WORD)?;
+    if !b.eat(b" = ") {
+        return None;
+    }
+    let value = b.value()?;
+    b.end_of_field()?;
+    if full {
+        writer.set(name, value);
+    }
+    Some(())
+}
+
 /// Reads the canonical block starting at `buf[start..]` (which begins with
 /// `lease `). Returns the address, the lease and the offset just past its
 /// `}`; `None` if anything is not in the canonical form.
@@ -336,17 +352,7 @@ pub fn canonical_lease(
                     writer.text("uid", raw);
                 }
             }
-            b's' if b.eat(b"set ") => {
-                let name = b.run(WORD)?;
-                if !b.eat(b" = ") {
-                    return None;
-                }
-                let value = b.value()?;
-                b.end_of_field()?;
-                if full {
-                    writer.set(name, value);
-                }
-            }
+            b's' if b.eat(b"set ") => set_field(&mut b, full, writer)?,
             b'c' if b.eat(b"client-hostname ") => {
                 let raw = b.string()?;
                 b.end_of_field()?;
